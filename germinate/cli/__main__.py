@@ -1,0 +1,5 @@
+import sys
+
+from germinate.cli import main
+
+sys.exit(main())

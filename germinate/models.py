@@ -1,0 +1,285 @@
+"""The data that flows between the stages of a growth cycle.
+
+Plain, immutable, serializable pydantic models: paths and SHAs, never live ``Repo`` or
+client objects, so Prefect can cache, persist and retry them. Each carries the ids and
+hashes it was made from. ``content_hash`` gives any of them a stable SHA-256 for the ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Contract(BaseModel):
+    """Base of every stage contract: frozen, and hashable by content."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def content_hash(self) -> str:
+        """SHA-256 of the model's canonical JSON."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+# --- sense ----------------------------------------------------------------------------
+
+TestOutcome = Literal["passed", "failed", "error", "skipped"]
+
+
+class TestCase(Contract):
+    id: str
+    outcome: TestOutcome
+    duration_s: float = 0.0
+    message: str = ""
+
+
+class TestRun(Contract):
+    """One run of the target's test command."""
+
+    command: str
+    status: Literal["ok", "failed", "timeout", "error", "no_tests", "not_run"]
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    duration_s: float = 0.0
+    cases: list[TestCase] = Field(default_factory=list)
+    log_tail: str = ""
+    reason: str = ""
+
+    @property
+    def green(self) -> bool:
+        return self.status in ("ok", "no_tests") and self.failed == 0 and self.errors == 0
+
+
+class FileCoverage(Contract):
+    path: str
+    statements: int
+    covered: int
+    percent: float
+    missing_lines: list[int] = Field(default_factory=list)
+    executed_lines: list[int] = Field(default_factory=list)
+
+
+class CoverageReport(Contract):
+    available: bool
+    total: float | None = None  # 0..1
+    files: dict[str, FileCoverage] = Field(default_factory=dict)
+    critical_paths: dict[str, float] = Field(default_factory=dict)  # glob -> 0..1
+    reason: str = ""
+
+
+class FunctionMetric(Contract):
+    path: str
+    name: str
+    lineno: int
+    endline: int
+    complexity: int
+    rank: str
+    length: int
+
+
+class FileMetric(Contract):
+    path: str
+    blob_sha: str = ""
+    loc: int = 0
+    sloc: int = 0
+    comments: int = 0
+    mi: float = 100.0
+    mi_rank: str = "A"
+    functions: list[FunctionMetric] = Field(default_factory=list)
+    error: str = ""
+
+
+class ComplexityReport(Contract):
+    files: dict[str, FileMetric] = Field(default_factory=dict)
+    mean_complexity: float = 0.0
+    max_complexity: int = 0
+    mean_mi: float = 100.0
+    files_over_limit: list[str] = Field(default_factory=list)  # "path: 512 lines > 400"
+    functions_over_limit: list[str] = Field(default_factory=list)  # "path:line name: ..."
+
+
+class GitState(Contract):
+    sha: str
+    branch: str = ""
+    dirty: bool = False
+    churn: dict[str, int] = Field(default_factory=dict)  # path -> commits touching it recently
+
+
+TicketKind = Literal["regression", "bug", "forge", "epic", "improvement"]
+TicketSource = Literal["local", "github", "seed", "scout", "webhook"]
+
+# Plan priority: regressions on main > bugs > forge tickets > roadmap epics > improvements.
+TICKET_PRIORITY: dict[str, int] = {"regression": 0, "bug": 1, "forge": 2, "epic": 3, "improvement": 4}
+
+
+class Ticket(Contract):
+    id: str  # stable: "local-3", "gh-12", "epic-schema-v1", "scout-cov-pkg/mod.py"
+    title: str
+    body: str = ""
+    kind: TicketKind = "forge"
+    source: TicketSource = "local"
+    source_ref: str = ""  # issue number, file path, URL
+    labels: list[str] = Field(default_factory=list)
+    scope: list[str] = Field(default_factory=list)  # paths or globs the ticket is about
+    evidence: str = ""  # why the scout proposes it
+    score: float = 0.0  # within a kind, higher first
+
+    @property
+    def rank(self) -> tuple[int, float, str]:
+        return (TICKET_PRIORITY[self.kind], -self.score, self.id)
+
+
+class Snapshot(Contract):
+    """What the repository looks like at one commit, under one seed."""
+
+    repo: str
+    commit: str
+    seed_hash: str
+    taken_at: datetime = Field(default_factory=utcnow)
+    health: Literal["green", "red", "unknown"] = "unknown"
+    tests: TestRun
+    coverage: CoverageReport
+    complexity: ComplexityReport
+    git: GitState
+    candidates: list[Ticket] = Field(default_factory=list)
+    open_tickets: list[Ticket] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)  # reasons something could not be measured
+
+
+# --- plan / act / critique ------------------------------------------------------------
+
+
+class Plan(Contract):
+    ticket: Ticket
+    summary: str = ""
+    acceptance_criteria: list[str] = Field(default_factory=list)
+    scope: list[str] = Field(default_factory=list)  # paths the change may touch
+    tests_to_add: list[str] = Field(default_factory=list)
+    risks: list[str] = Field(default_factory=list)
+    snapshot_commit: str = ""
+    seed_hash: str = ""
+
+
+class EditBlock(Contract):
+    path: str
+    kind: Literal["replace", "create", "delete"] = "replace"
+    search: str = ""
+    replace: str = ""
+
+
+class Change(Contract):
+    """A candidate change: a branch in its own worktree, on top of ``base_sha``."""
+
+    ticket_id: str
+    branch: str
+    worktree: str
+    base_sha: str
+    head_sha: str = ""
+    diff: str = ""
+    files_changed: list[str] = Field(default_factory=list)
+    lines_added: int = 0
+    lines_removed: int = 0
+    rounds: int = 0
+    outcome: Literal["ok", "no_change", "budget_exhausted", "failed"] = "ok"
+    reason: str = ""
+    notes: list[str] = Field(default_factory=list)
+
+
+class ReviewComment(Contract):
+    path: str = ""
+    line: int | None = None
+    severity: Literal["blocker", "major", "minor", "nit"] = "minor"
+    body: str
+
+
+class Review(Contract):
+    verdict: Literal["approve", "request_changes", "comment"]
+    summary: str = ""
+    comments: list[ReviewComment] = Field(default_factory=list)
+    rubric: dict[str, int] = Field(default_factory=dict)  # correctness/tests/style/design/security 1..5
+    round: int = 0
+    head_sha: str = ""
+
+
+# --- test / decide / log --------------------------------------------------------------
+
+
+class Evaluation(Contract):
+    """The change measured: tests, coverage and complexity at its head."""
+
+    head_sha: str
+    base_sha: str
+    tests: TestRun
+    coverage: CoverageReport
+    complexity: ComplexityReport  # changed files only
+    diff_coverage: float | None = None  # covered share of added executable lines
+    problems: list[str] = Field(default_factory=list)
+
+
+Severity = Literal["block", "warn", "needs_approval"]
+
+
+class GateResult(Contract):
+    name: str
+    passed: bool
+    severity: Severity = "block"
+    message: str
+    evidence: list[str] = Field(default_factory=list)  # "path:line: detail"
+
+
+class Reward(Contract):
+    components: dict[str, float] = Field(default_factory=dict)  # weighted contributions
+    deltas: dict[str, float] = Field(default_factory=dict)  # raw differences
+    weights: dict[str, float] = Field(default_factory=dict)
+    total: float = 0.0
+
+
+Outcome = Literal["merged", "pr_opened", "awaiting_human", "rejected", "deferred", "no_op", "failed"]
+
+
+class Decision(Contract):
+    cycle_id: str
+    ticket_id: str
+    outcome: Outcome
+    reason: str
+    gates: list[GateResult] = Field(default_factory=list)
+    reward: Reward = Field(default_factory=Reward)
+    base_sha: str = ""
+    head_sha: str = ""
+    branch: str = ""
+    advisory: str = ""  # the maintainer model's summary: advice, never the decision
+    approval_id: int | None = None
+    decided_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def blocking_failures(self) -> list[GateResult]:
+        return [g for g in self.gates if not g.passed and g.severity == "block"]
+
+    @property
+    def needs_approval(self) -> bool:
+        return any(not g.passed and g.severity == "needs_approval" for g in self.gates)
+
+
+class CycleReport(Contract):
+    cycle_id: str
+    project: str
+    ticket: Ticket | None
+    decision: Decision | None
+    coverage_before: float | None = None
+    coverage_after: float | None = None
+    tokens: int = 0
+    cost_usd: float = 0.0
+    cost_known: bool = True
+    started_at: datetime
+    finished_at: datetime
+    change_url: str = ""
+    flow_run_id: str = ""

@@ -1,0 +1,133 @@
+"""Clones, worktrees and branches: the only place that shapes git working directories.
+
+Principle: never touch the user's working tree. Every candidate change lives on its own
+branch, in its own git worktree under the project's state folder. Reading from the user's
+repository (rev-parse, status, creating worktrees) is fine; writing to its default branch
+is the write gate's job alone (``germinate/writegate.py``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import git
+
+from germinate.errors import RepoError
+from germinate.home import project_dir
+
+GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+
+
+@contextmanager
+def open_repo(path: Path | str) -> Iterator[git.Repo]:
+    """A GitPython ``Repo`` that is always closed (it keeps ``git cat-file`` children alive)."""
+    try:
+        repo = git.Repo(Path(path))
+    except (git.NoSuchPathError, git.InvalidGitRepositoryError):
+        raise RepoError(f"{path} is not a git repository. Fix: point at a repository's root, or run 'git init'") from None
+    try:
+        yield repo
+    finally:
+        repo.close()
+
+
+def run_git(cwd: Path | str, *args: str, check: bool = True, input: str | None = None) -> str:
+    """Run a git command with prompts disabled; raise ``RepoError`` with git's message."""
+    env = {**os.environ, **GIT_ENV}
+    proc = subprocess.run(
+        ["git", *args], cwd=str(cwd), env=env, capture_output=True, text=True, input=input, check=False
+    )
+    if check and proc.returncode != 0:
+        raise RepoError(f"git {' '.join(args)} failed in {cwd}: {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc.stdout
+
+
+def head_sha(repo_path: Path | str, ref: str = "HEAD") -> str:
+    """The commit SHA that ``ref`` names."""
+    return run_git(repo_path, "rev-parse", "--verify", f"{ref}^{{commit}}").strip()
+
+
+def current_branch(repo_path: Path | str) -> str:
+    return run_git(repo_path, "rev-parse", "--abbrev-ref", "HEAD").strip()
+
+
+def is_dirty(repo_path: Path | str) -> bool:
+    """True if tracked files have uncommitted changes (untracked files do not count)."""
+    return bool(run_git(repo_path, "status", "--porcelain", "--untracked-files=no").strip())
+
+
+def has_conflicts(repo_path: Path | str) -> bool:
+    return bool(run_git(repo_path, "diff", "--name-only", "--diff-filter=U").strip())
+
+
+def ensure_usable(repo_path: Path | str) -> None:
+    """Refuse a repository mid-merge/rebase or with unresolved conflicts."""
+    git_dir = Path(run_git(repo_path, "rev-parse", "--absolute-git-dir").strip())
+    for marker in ("MERGE_HEAD", "rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"):
+        if (git_dir / marker).exists():
+            raise RepoError(
+                f"{repo_path} is in the middle of a merge or rebase ({marker}). "
+                "Fix: finish or abort it ('git merge --abort' / 'git rebase --abort') first"
+            )
+    if has_conflicts(repo_path):
+        raise RepoError(f"{repo_path} has unresolved conflicts. Fix: resolve and commit them first")
+
+
+_BRANCH_SAFE = re.compile(r"[^A-Za-z0-9._/-]+")
+
+
+def branch_name(ticket_id: str, prefix: str = "germinate") -> str:
+    """A git-safe branch name for a ticket, e.g. ``germinate/local-3``."""
+    slug = _BRANCH_SAFE.sub("-", ticket_id).strip("-./") or "ticket"
+    slug = re.sub(r"\.\.+|/{2,}|\.lock$", "-", slug)
+    return f"{prefix}/{slug}"
+
+
+def worktree_path(repo_path: Path | str, name: str) -> Path:
+    return project_dir(repo_path, "worktrees") / _BRANCH_SAFE.sub("-", name).replace("/", "__")
+
+
+def add_worktree(repo_path: Path | str, name: str, base: str, branch: str | None = None) -> Path:
+    """A worktree under the state folder at ``base``; on ``branch`` (created or reused) or detached.
+
+    Idempotent: if the worktree already exists on that branch it is returned as is, so a
+    resumed cycle picks up where it stopped instead of creating a duplicate.
+    """
+    path = worktree_path(repo_path, name)
+    if path.exists() and (path / ".git").exists():
+        return path
+    if path.exists():
+        shutil.rmtree(path)
+    run_git(repo_path, "worktree", "prune")
+    if branch is None:
+        run_git(repo_path, "worktree", "add", "--detach", str(path), base)
+    elif run_git(repo_path, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False).strip():
+        run_git(repo_path, "worktree", "add", str(path), branch)
+    else:
+        run_git(repo_path, "worktree", "add", "-b", branch, str(path), base)
+    return path
+
+
+def remove_worktree(repo_path: Path | str, path: Path | str) -> None:
+    """Remove a worktree (its branch stays)."""
+    run_git(repo_path, "worktree", "remove", "--force", str(path), check=False)
+    if Path(path).exists():
+        shutil.rmtree(path, ignore_errors=True)
+    run_git(repo_path, "worktree", "prune", check=False)
+
+
+@contextmanager
+def clean_checkout(repo_path: Path | str, ref: str = "HEAD", name: str | None = None) -> Iterator[Path]:
+    """A temporary detached worktree of ``ref``: reads a commit without touching the user's tree."""
+    sha = head_sha(repo_path, ref)
+    path = add_worktree(repo_path, name or f"checkout-{sha[:12]}-{os.getpid()}", sha)
+    try:
+        yield path
+    finally:
+        remove_worktree(repo_path, path)

@@ -1,0 +1,68 @@
+"""Session-wide test setup: isolated state, no network, heavy harnesses paid once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Set before anything imports Prefect or litellm.
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["GIT_TERMINAL_PROMPT"] = "0"
+os.environ.setdefault("GIT_AUTHOR_NAME", "Germinate Tests")
+os.environ.setdefault("GIT_AUTHOR_EMAIL", "tests@germinate.invalid")
+os.environ.setdefault("GIT_COMMITTER_NAME", "Germinate Tests")
+os.environ.setdefault("GIT_COMMITTER_EMAIL", "tests@germinate.invalid")
+for _key in ("GERMINATE_MODEL", "GERMINATE_DATABASE_URL", "GERMINATE_GITHUB_TOKEN", "OPENAI_API_KEY"):
+    os.environ.pop(_key, None)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def germinate_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own GERMINATE_HOME: state never leaks between tests or to ~/."""
+    home = tmp_path / "germinate-home"
+    monkeypatch.setenv("GERMINATE_HOME", str(home))
+    return home
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def make_repo(path: Path, files: dict[str, str], message: str = "initial") -> Path:
+    """A real git repository at ``path`` with ``files`` committed on ``main``."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    for rel, text in files.items():
+        target = path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", message)
+    return path
+
+
+@pytest.fixture
+def repo_factory(tmp_path: Path) -> Iterator:
+    """Build real git repositories: ``repo_factory({"pkg/a.py": "..."})``."""
+    counter = iter(range(1000))
+
+    def build(files: dict[str, str], name: str | None = None) -> Path:
+        return make_repo(tmp_path / (name or f"repo{next(counter)}"), files)
+
+    yield build
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One Prefect test server for the whole session (~15-20 s to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
