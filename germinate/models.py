@@ -96,6 +96,7 @@ class FileMetric(Contract):
     mi_rank: str = "A"
     functions: list[FunctionMetric] = Field(default_factory=list)
     error: str = ""
+    markers: list[str] = Field(default_factory=list)  # "12: TODO handle unicode" (TODO/FIXME/XXX/HACK)
 
 
 class ComplexityReport(Contract):

@@ -11,12 +11,12 @@ key path, what was expected and how to fix it; unknown keys get a "did you mean"
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SEED_FILENAME = "seed.yaml"
 
@@ -33,32 +33,72 @@ ALWAYS_DISALLOWED_WRITES: tuple[str, ...] = (
 )
 
 ROLES: tuple[str, ...] = ("architect", "implementer", "tester", "reviewer", "maintainer")
+S = TypeVar("S", bound=BaseModel)
 
 
 class Section(BaseModel):
-    """Base of every seed section: unknown keys are errors (typos must not pass silently)."""
+    """Base of every seed section: unknown keys are errors (typos must not pass silently).
+
+    A key left empty in YAML (``quality_gates:`` with nothing under it, or every child
+    commented out) reads as ``null``; for a section, list or mapping that means "defaults".
+    """
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, field in cls.model_fields.items():
+            key = name if name in out else field.alias
+            if key in out and out[key] is None and _empty_value(field.annotation) is not None:
+                out[key] = _empty_value(field.annotation)
+        return out
+
+
+def _empty_value(annotation: Any) -> dict[str, Any] | list[Any] | None:
+    """What ``null`` stands for in a field of this type: {} for sections and maps, [] for lists."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {}
+    origin = get_origin(annotation)
+    if origin is dict:
+        return {}
+    if origin is list:
+        return []
+    return None
 
 
 def _check_glob(pattern: str) -> str:
     if not pattern or not pattern.strip():
         raise ValueError("a path glob must not be empty")
+    if "\\" in pattern:
+        raise ValueError(f"{pattern!r} uses '\\'; globs use '/' as the separator, e.g. 'src/**/*.py'")
     if pattern.startswith("/") or pattern.startswith("~"):
         raise ValueError(f"{pattern!r} is absolute: globs are relative to the repository root")
-    if ".." in Path(pattern).parts:
+    parts = pattern.split("/")
+    if ".." in parts:
         raise ValueError(f"{pattern!r} escapes the repository with '..'")
+    for part in parts:
+        if "**" in part and part != "**":
+            raise ValueError(
+                f"{pattern!r}: '**' must be a whole path component; e.g. 'src/**/*.py', not 'src/**.py'"
+            )
     if pattern.count("[") != pattern.count("]"):
         raise ValueError(f"{pattern!r} has an unbalanced '[' ']' character class")
-    try:
-        fnmatch.translate(pattern)
-    except Exception as exc:  # pragma: no cover - translate rarely raises
-        raise ValueError(f"{pattern!r} is not a valid glob: {exc}") from exc
+    if "[]" in pattern or "[!]" in pattern:
+        raise ValueError(f"{pattern!r} has an empty '[]' character class")
     return pattern
 
 
-def _check_globs(patterns: list[str]) -> list[str]:
-    return [_check_glob(p) for p in patterns]
+def _defaults(cls: type[S]) -> Callable[[], S]:
+    """Default factory of a section: the section with every key at its default."""
+    return lambda: cls.model_validate({})
+
+
+Glob = Annotated[str, AfterValidator(_check_glob)]
+"""A path glob relative to the repository root (``*`` within a folder, ``**`` across folders)."""
 
 
 # --- project and domain ---------------------------------------------------------------
@@ -88,7 +128,7 @@ class Project(Section):
     codename: str = ""
     description: str = ""
     owners: list[Owner] = Field(default_factory=list)
-    repo: RepoLayout = Field(default_factory=RepoLayout)
+    repo: RepoLayout = Field(default_factory=_defaults(RepoLayout))
 
 
 class Persona(Section):
@@ -106,11 +146,9 @@ class Domain(Section):
 
 
 class ModuleContract(Section):
-    path: str
+    path: Glob
     responsibilities: list[str] = Field(default_factory=list)
     public_api: list[str] = Field(default_factory=list)
-
-    _v_path = field_validator("path")(classmethod(lambda cls, v: _check_glob(v)))
 
 
 class Architecture(Section):
@@ -138,9 +176,9 @@ class Documentation(Section):
 class CodingStandards(Section):
     language: str = "Python"
     tsconfig: dict[str, Any] = Field(default_factory=dict)
-    style: CodeStyle = Field(default_factory=CodeStyle)
-    patterns: Patterns = Field(default_factory=Patterns)
-    documentation: Documentation = Field(default_factory=Documentation)
+    style: CodeStyle = Field(default_factory=_defaults(CodeStyle))
+    patterns: Patterns = Field(default_factory=_defaults(Patterns))
+    documentation: Documentation = Field(default_factory=_defaults(Documentation))
     rules: list[str] = Field(default_factory=list, description="Free-text rules for the agents.")
 
 
@@ -148,10 +186,8 @@ class CodingStandards(Section):
 
 
 class CriticalPath(Section):
-    path: str
+    path: Glob
     minimum: float = Field(..., ge=0.0, le=1.0)
-
-    _v_path = field_validator("path")(classmethod(lambda cls, v: _check_glob(v)))
 
 
 class CoverageGate(Section):
@@ -180,15 +216,15 @@ class SecretsPolicy(Section):
 
 
 class Security(Section):
-    dependency_policy: DependencyPolicy = Field(default_factory=DependencyPolicy)
-    secrets: SecretsPolicy = Field(default_factory=SecretsPolicy)
+    dependency_policy: DependencyPolicy = Field(default_factory=_defaults(DependencyPolicy))
+    secrets: SecretsPolicy = Field(default_factory=_defaults(SecretsPolicy))
 
 
 class QualityGates(Section):
     ci_required_checks: list[str] = Field(default_factory=list)
-    coverage: CoverageGate = Field(default_factory=CoverageGate)
-    performance: Performance = Field(default_factory=Performance)
-    security: Security = Field(default_factory=Security)
+    coverage: CoverageGate = Field(default_factory=_defaults(CoverageGate))
+    performance: Performance = Field(default_factory=_defaults(Performance))
+    security: Security = Field(default_factory=_defaults(Security))
 
 
 # --- growth objectives, constraints, evaluation ---------------------------------------
@@ -220,10 +256,8 @@ class DependencyConstraints(Section):
 
 
 class ForbiddenImport(Section):
-    from_: str = Field(..., alias="from")
-    to: str
-
-    _v_globs = field_validator("from_", "to")(classmethod(lambda cls, v: _check_glob(v)))
+    from_: Glob = Field(..., alias="from")
+    to: Glob
 
 
 class ModuleConstraints(Section):
@@ -231,9 +265,9 @@ class ModuleConstraints(Section):
 
 
 class Constraints(Section):
-    repo: RepoConstraints = Field(default_factory=RepoConstraints)
-    dependencies: DependencyConstraints = Field(default_factory=DependencyConstraints)
-    modules: ModuleConstraints = Field(default_factory=ModuleConstraints)
+    repo: RepoConstraints = Field(default_factory=_defaults(RepoConstraints))
+    dependencies: DependencyConstraints = Field(default_factory=_defaults(DependencyConstraints))
+    modules: ModuleConstraints = Field(default_factory=_defaults(ModuleConstraints))
 
 
 class Correctness(Section):
@@ -259,23 +293,19 @@ class RewardWeights(Section):
 
 
 class Evaluation(Section):
-    correctness: Correctness = Field(default_factory=Correctness)
-    regression_detection: RegressionDetection = Field(default_factory=RegressionDetection)
+    correctness: Correctness = Field(default_factory=_defaults(Correctness))
+    regression_detection: RegressionDetection = Field(default_factory=_defaults(RegressionDetection))
     reward_signals: list[str] = Field(default_factory=list)
-    reward_weights: RewardWeights = Field(default_factory=RewardWeights)
+    reward_weights: RewardWeights = Field(default_factory=_defaults(RewardWeights))
 
 
 # --- automation contract --------------------------------------------------------------
 
 
 class AiAccess(Section):
-    read_paths: list[str] = Field(default_factory=lambda: ["**"])
-    write_paths: list[str] = Field(default_factory=lambda: ["**"])
-    disallowed_writes: list[str] = Field(default_factory=list)
-
-    _v_globs = field_validator("read_paths", "write_paths", "disallowed_writes")(
-        classmethod(lambda cls, v: _check_globs(v))
-    )
+    read_paths: list[Glob] = Field(default_factory=lambda: ["**"])
+    write_paths: list[Glob] = Field(default_factory=lambda: ["**"])
+    disallowed_writes: list[Glob] = Field(default_factory=list)
 
     def effective_disallowed(self) -> list[str]:
         """The seed's disallowed writes plus the ones Germinate always enforces."""
@@ -292,9 +322,9 @@ class MergePolicy(Section):
 
 
 class AutomationContract(Section):
-    ai_access: AiAccess = Field(default_factory=AiAccess)
-    task_labels: TaskLabels = Field(default_factory=TaskLabels)
-    merge_policy: MergePolicy = Field(default_factory=MergePolicy)
+    ai_access: AiAccess = Field(default_factory=_defaults(AiAccess))
+    task_labels: TaskLabels = Field(default_factory=_defaults(TaskLabels))
+    merge_policy: MergePolicy = Field(default_factory=_defaults(MergePolicy))
 
 
 # --- Germinate's own sections ---------------------------------------------------------
@@ -355,17 +385,15 @@ class Execution(Section):
     max_review_rounds: int = Field(2, ge=0)
     max_fix_rounds: int = Field(2, ge=0)
     max_edit_retries: int = Field(3, ge=0)
-    change_budget: ChangeBudget = Field(default_factory=ChangeBudget)
+    change_budget: ChangeBudget = Field(default_factory=_defaults(ChangeBudget))
 
 
 class Checkpoints(Section):
     new_dependency: bool = True
     seed_changes: bool = True
-    security_critical_paths: list[str] = Field(default_factory=list)
+    security_critical_paths: list[Glob] = Field(default_factory=list)
     always: bool = False
     approval_timeout_minutes: float = Field(60 * 24, gt=0)
-
-    _v_globs = field_validator("security_critical_paths")(classmethod(lambda cls, v: _check_globs(v)))
 
 
 class Labels(Section):
@@ -413,22 +441,22 @@ class Seed(Section):
 
     version: int = 1
     project: Project
-    domain: Domain = Field(default_factory=Domain)
-    architecture: Architecture = Field(default_factory=Architecture)
-    coding_standards: CodingStandards = Field(default_factory=CodingStandards)
-    quality_gates: QualityGates = Field(default_factory=QualityGates)
-    growth_objectives: GrowthObjectives = Field(default_factory=GrowthObjectives)
-    constraints: Constraints = Field(default_factory=Constraints)
-    evaluation: Evaluation = Field(default_factory=Evaluation)
-    automation_contract: AutomationContract = Field(default_factory=AutomationContract)
-    models: Models = Field(default_factory=Models)
-    budgets: Budgets = Field(default_factory=Budgets)
-    execution: Execution = Field(default_factory=Execution)
-    checkpoints: Checkpoints = Field(default_factory=Checkpoints)
-    labels: Labels = Field(default_factory=Labels)
-    schedule: Schedule = Field(default_factory=Schedule)
-    forge: ForgeConfig = Field(default_factory=ForgeConfig)
-    reporting: Reporting = Field(default_factory=Reporting)
+    domain: Domain = Field(default_factory=_defaults(Domain))
+    architecture: Architecture = Field(default_factory=_defaults(Architecture))
+    coding_standards: CodingStandards = Field(default_factory=_defaults(CodingStandards))
+    quality_gates: QualityGates = Field(default_factory=_defaults(QualityGates))
+    growth_objectives: GrowthObjectives = Field(default_factory=_defaults(GrowthObjectives))
+    constraints: Constraints = Field(default_factory=_defaults(Constraints))
+    evaluation: Evaluation = Field(default_factory=_defaults(Evaluation))
+    automation_contract: AutomationContract = Field(default_factory=_defaults(AutomationContract))
+    models: Models = Field(default_factory=_defaults(Models))
+    budgets: Budgets = Field(default_factory=_defaults(Budgets))
+    execution: Execution = Field(default_factory=_defaults(Execution))
+    checkpoints: Checkpoints = Field(default_factory=_defaults(Checkpoints))
+    labels: Labels = Field(default_factory=_defaults(Labels))
+    schedule: Schedule = Field(default_factory=_defaults(Schedule))
+    forge: ForgeConfig = Field(default_factory=_defaults(ForgeConfig))
+    reporting: Reporting = Field(default_factory=_defaults(Reporting))
 
     @field_validator("version")
     @classmethod

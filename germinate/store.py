@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -30,14 +29,45 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime as SADateTime
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
+from germinate.errors import StoreError
 from germinate.home import project_home
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class DateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zones: SQLAlchemy stores the wall time and reads back a naive value,
+    which cannot be compared with the aware values the code creates. This type stores UTC
+    and always returns aware UTC datetimes (the column is ``TIMESTAMP WITH TIME ZONE``).
+    """
+
+    impl = SADateTime
+    cache_ok = True
+
+    def __init__(self, timezone: bool = True):
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def sha256_json(data: Any) -> str:
@@ -233,12 +263,42 @@ def database_url(repo: Path | str | None = None) -> str:
     return f"sqlite:///{project_home(repo) / 'state.db'}"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    # The driver's own transaction handling is switched off so that ``_sqlite_begin`` can
+    # take the write lock up front: a deferred transaction that reads and then writes fails
+    # at once with "database is locked" when another writer got in between (busy_timeout
+    # does not help there). WAL lets readers run beside the one writer.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last commits only.
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _engine_url(url: str) -> str:
+    """Use psycopg (3) for a bare ``postgresql://`` URL when psycopg2 is not installed."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(
+            f"GERMINATE_DATABASE_URL {url!r} is not a database URL. "
+            "Fix: use e.g. postgresql://user:password@host:5432/germinate, or unset it for SQLite"
+        ) from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg2") is None and importlib.util.find_spec("psycopg"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if "connect_timeout" not in parsed.query:
+            parsed = parsed.update_query_dict({"connect_timeout": "10"})
+    return parsed.render_as_string(hide_password=False)
 
 
 class Store:
@@ -246,9 +306,16 @@ class Store:
 
     def __init__(self, url: str):
         self.url = url
-        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            self.engine: Engine = create_engine(_engine_url(url), pool_pre_ping=True)
+        except (SQLAlchemyError, ImportError) as exc:
+            raise StoreError(
+                f"cannot use the state database URL {make_url(url).render_as_string(hide_password=True)}: "
+                f"{exc}. Fix: install its driver (PostgreSQL: psycopg) or unset GERMINATE_DATABASE_URL"
+            ) from None
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod

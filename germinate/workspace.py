@@ -131,3 +131,20 @@ def clean_checkout(repo_path: Path | str, ref: str = "HEAD", name: str | None = 
         yield path
     finally:
         remove_worktree(repo_path, path)
+
+
+# Commits made by automation carry Germinate's identity (and work on machines with no git identity).
+BOT_IDENTITY = ("-c", "user.name=Germinate", "-c", "user.email=germinate@localhost")
+
+
+def commit_worktree(worktree: Path | str, message: str, paths: list[str] | None = None) -> str | None:
+    """Stage ``paths`` (all changes if None) in a Germinate worktree and commit them.
+
+    Returns the new HEAD SHA, or None when there was nothing to commit. Only for worktrees
+    under the state folder: never the user's working tree.
+    """
+    run_git(worktree, "add", "-A", "--", *(paths or ["."]))
+    if not run_git(worktree, "diff", "--cached", "--name-only").strip():
+        return None
+    run_git(worktree, *BOT_IDENTITY, "commit", "-q", "--no-verify", "-m", message)
+    return head_sha(worktree)

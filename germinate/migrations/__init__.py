@@ -21,26 +21,37 @@ HERE = Path(__file__).parent
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # '%' must be doubled for alembic's ConfigParser (URL-encoded passwords contain it).
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     cfg.attributes["engine"] = engine
     return cfg
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision``; a clear ``StoreError`` if it cannot be reached."""
+    url = engine.url.render_as_string(hide_password=True)
     try:
-        with engine.begin() as conn:
+        conn = engine.connect()
+    except OperationalError as exc:
+        raise StoreError(
+            f"cannot reach the state database at {url}: {_one_line(exc.orig)}. "
+            "Fix: check GERMINATE_DATABASE_URL (host, port, credentials) or unset it to use SQLite"
+        ) from None
+    try:
+        with conn, conn.begin():
             cfg = alembic_config(engine)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
-    except OperationalError as exc:
-        url = engine.url.render_as_string(hide_password=True)
-        raise StoreError(
-            f"cannot reach the state database at {url}: {exc.orig}. "
-            "Fix: check GERMINATE_DATABASE_URL (host, port, credentials) or unset it to use SQLite"
-        ) from None
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot migrate the state database: {exc}") from None
+        raise StoreError(
+            f"cannot migrate the state database at {url} to revision {revision}: {_one_line(exc)}. "
+            "Fix: check that no older Germinate is writing to it, then retry"
+        ) from None
+
+
+def _one_line(exc: object) -> str:
+    """Drivers spread one error over several lines; the CLI shows one screen, one line each."""
+    return " ".join(str(exc).split())
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -1,0 +1,1 @@
+"""Germinate examples: the demo target, its scripted-model transcript and the demo runner."""

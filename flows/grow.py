@@ -1,0 +1,137 @@
+"""Grow: growth cycles until the energy budget is spent or nothing worth doing is left.
+
+Why a flow: it runs unattended for hours (scheduled deployment ``grow/scheduled``), so it
+must stop by itself: after ``max cycles``, ``dollars`` or ``hours`` (the seed's
+``budgets.per_run``, or the parameters), when no ticket is left, or in red-mode when no fix
+ticket is left. Up to ``execution.max_parallel`` tickets run at once, each a
+``growth-cycle`` subflow in its own worktree; landing is serialised per repository (a lock
+held by the land task; tag ``germinate-land`` for a Prefect concurrency limit), and a change
+whose base moved is rebased and re-tested before it lands.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Literal
+
+from prefect import flow, get_run_logger, task
+from prefect.context import get_run_context
+from prefect.task_runners import ThreadPoolTaskRunner
+from pydantic import BaseModel, ConfigDict, Field
+
+from flows.growth_cycle import APPROVE, REPO, ApproveMode, growth_cycle
+from germinate.cycle_records import Spend, spend
+from germinate.cycle_report import summary_table
+from germinate.models import CycleReport
+from germinate.seed import LoadedSeed, find_seed, load_seed
+from germinate.workspace import ensure_usable
+from tasks._caching import persisted
+from tasks._context import open_store
+from tasks.plan import select_tickets_task
+from tasks.sense import sense
+
+CYCLES = Field(None, ge=1, description="Stop after this many cycles; empty: the seed's "
+               "budgets.per_run.max_cycles.")
+DOLLARS = Field(None, ge=0, description="Stop once this run has spent this many dollars; empty: "
+                "budgets.per_run.dollars.")
+HOURS = Field(None, gt=0, description="Start no cycle after this many hours; empty: "
+              "budgets.per_run.wall_minutes / 60.")
+
+
+class GrowResult(BaseModel):
+    """What a grow run did and why it stopped."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cycles: list[CycleReport] = Field(default_factory=list)
+    stopped_because: str = ""
+    tokens: int = 0
+    dollars: float = 0.0
+
+
+class Energy(BaseModel):
+    """The run's budget: cycles, dollars, hours."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_cycles: int
+    dollars: float | None
+    hours: float | None
+
+    def exhausted(self, cycles: int, dollars: float, started: float) -> str:
+        if cycles >= self.max_cycles:
+            return f"max cycles reached ({cycles})"
+        if self.dollars is not None and dollars >= self.dollars:
+            return f"dollar budget spent (${dollars:.4f} of ${self.dollars:.2f})"
+        if self.hours is not None and time.monotonic() - started >= self.hours * 3600:
+            return f"time budget spent ({self.hours:g} h)"
+        return ""
+
+
+def energy_for(loaded: LoadedSeed, cycles: int | None, dollars: float | None, hours: float | None) -> Energy:
+    per_run = loaded.seed.budgets.per_run
+    return Energy(
+        max_cycles=cycles or per_run.max_cycles or 10,
+        dollars=dollars if dollars is not None else per_run.dollars,
+        hours=hours if hours is not None else (per_run.wall_minutes / 60 if per_run.wall_minutes else None),
+    )
+
+
+@task(name="run-cycle")
+def run_cycle_task(repo: str, ticket_id: str, approve: Literal["auto", "human"], run_id: str) -> CycleReport:
+    """One growth-cycle subflow (lets several run at once on the task runner)."""
+    return growth_cycle(repo=repo, ticket_id=ticket_id, approve=approve, run_id=run_id)
+
+
+def _run_batch(repo: str, ticket_ids: list[str], approve: Literal["auto", "human"], run_id: str) -> list[CycleReport]:
+    if len(ticket_ids) == 1:
+        return [growth_cycle(repo=repo, ticket_id=ticket_ids[0], approve=approve, run_id=run_id)]
+    futures = [run_cycle_task.submit(repo, t, approve, run_id) for t in ticket_ids]
+    return [f.result() for f in futures]
+
+
+def grow_run_name() -> str:
+    """``grow-{project}``."""
+    repo = get_run_context().flow_run.parameters["repo"]  # type: ignore[union-attr]
+    try:
+        return f"grow-{load_seed(find_seed(repo)).seed.project.name}"
+    except Exception:  # noqa: BLE001 - a name must never fail the run; the flow reports the error
+        return f"grow-{Path(repo).name}"
+
+
+@flow(name="grow", flow_run_name=grow_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=4))
+def grow(repo: str = REPO, cycles: int | None = CYCLES, approve: ApproveMode = APPROVE,
+         dollars: float | None = DOLLARS, hours: float | None = HOURS) -> GrowResult:
+    """Run growth cycles until the energy budget is spent or nothing worth doing is left."""
+    logger = get_run_logger()
+    repo = str(Path(repo).expanduser().resolve())
+    loaded = load_seed(find_seed(repo))
+    ensure_usable(repo)
+    run_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
+    energy = energy_for(loaded, cycles, dollars, hours)
+    started, reports, tried = time.monotonic(), [], []
+    default = f"refs/heads/{loaded.seed.project.repo.default_branch}"
+    stop = ""
+    while not stop:
+        snapshot = persisted(sense)(repo, loaded, ref=default)
+        selection = select_tickets_task(repo, loaded, snapshot, None, exclude=tried)
+        if not selection.queue:
+            stop = selection.reason
+            break
+        room = energy.max_cycles - len(reports)
+        batch = [t.id for t in selection.queue[: max(1, min(loaded.seed.execution.max_parallel, room))]]
+        tried += batch
+        reports += _run_batch(repo, batch, approve, run_id)
+        stop = energy.exhausted(len(reports), _spent(repo, run_id).dollars, started)
+    total = _spent(repo, run_id)
+    logger.info("Stopped: %s\n%s", stop, summary_table(reports))
+    return GrowResult(cycles=reports, stopped_because=stop, tokens=total.tokens, dollars=total.dollars)
+
+
+def _spent(repo: str, run_id: str) -> Spend:
+    store = open_store(repo)
+    try:
+        return spend(store, run_id=run_id)
+    finally:
+        store.close()

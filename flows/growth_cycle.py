@@ -1,0 +1,199 @@
+"""One growth cycle: sense -> plan -> act -> critique -> test -> decide -> log.
+
+Why a flow: every stage is a cached, persisted task, so a run killed half-way and started
+again repeats no completed model call and creates no second branch, commit or change
+request; the human checkpoint is a Prefect pause with a typed form; the UI shows the plan,
+the progress, the cycle report and the metrics as artifacts.
+
+The loop is bounded by the seed: the reviewer may send the change back up to
+``execution.max_review_rounds`` times, failing tests up to ``execution.max_fix_rounds``
+times, a person (request changes) up to ``max_review_rounds + 1`` times. Then the gates
+decide, whatever the state.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+from prefect.client.orchestration import get_client
+from prefect.context import get_run_context
+from pydantic import Field
+
+from flows.checkpoint import wait_for_approval
+from flows.cycle_loop import CycleState, improve_change
+from germinate.cycle_act import human_feedback
+from germinate.cycle_decide import Approval
+from germinate.cycle_records import cycle_id_for, record_decision, start_cycle
+from germinate.errors import BudgetExceeded, GerminateError
+from germinate.models import CycleReport, Decision, Plan, Snapshot, Ticket
+from germinate.seed import LoadedSeed, find_seed, load_seed
+from germinate.workspace import ensure_usable, head_sha
+from tasks._caching import persisted
+from tasks._context import open_store
+from tasks.act import prepare_worktree_task
+from tasks.decide import decide_task, land_task, record_approval_task
+from tasks.log import artifact_key, log_task, start_progress, update_progress
+from tasks.plan import plan_task, select_tickets_task
+from tasks.sense import sense
+
+REPO = Field(..., description="Path of the target repository (its root holds seed.yaml).")
+TICKET = Field(None, description="Work on this ticket id (e.g. epic-units-tests, local-3); "
+               "empty: the highest-priority open one.")
+APPROVE = Field("auto", description="auto: follow the seed's merge policy and checkpoints; "
+                "human: a person approves every change before it lands.")
+RUN = Field(None, description="The grow run this cycle belongs to (per-run budgets); empty: this flow run.")
+ApproveMode = Literal["auto", "human"]
+
+
+def cycle_run_name() -> str:
+    """``cycle-{project}-{ticket}``: what runs, readable in the UI's run list."""
+    params = get_run_context().flow_run.parameters  # type: ignore[union-attr]
+    try:
+        project = load_seed(find_seed(params["repo"])).seed.project.name
+    except Exception:  # noqa: BLE001 - a name must never fail the run; the flow reports the error
+        project = Path(params["repo"]).name
+    return f"cycle-{project}-{params.get('ticket_id') or 'next'}"
+
+
+def _rename(ticket: Ticket, project: str) -> None:
+    flow_run = get_run_context().flow_run  # type: ignore[union-attr]
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(flow_run.id, name=f"cycle-{project}-{ticket.id}")
+
+
+def _report(cycle_id: str, project: str, started: datetime, *, ticket: Ticket | None = None,
+            decision: Decision | None = None, before: Snapshot | None = None, after: float | None = None,
+            change_url: str = "", repo: str = "") -> CycleReport:
+    from germinate.cycle_records import spend
+
+    tokens, dollars, known = 0, 0.0, True
+    if repo:
+        store = open_store(repo)
+        try:
+            s = spend(store, cycle_id=cycle_id)
+            tokens, dollars, known = s.tokens, s.dollars, s.cost_known
+        finally:
+            store.close()
+    flow_run = get_run_context().flow_run  # type: ignore[union-attr]
+    return CycleReport(
+        cycle_id=cycle_id, project=project, ticket=ticket, decision=decision,
+        coverage_before=before.coverage.total if before else None, coverage_after=after, tokens=tokens,
+        cost_usd=dollars, cost_known=known, started_at=started, finished_at=datetime.now(UTC),
+        change_url=change_url, flow_run_id=str(flow_run.id),
+    )
+
+
+@flow(name="growth-cycle", flow_run_name=cycle_run_name, log_prints=True)
+def growth_cycle(repo: str = REPO, ticket_id: str | None = TICKET, approve: ApproveMode = APPROVE,
+                 run_id: str | None = RUN) -> CycleReport:
+    """Grow the target by one ticket: sense, plan, act, critique, test, decide, log."""
+    started = datetime.now(UTC)
+    repo = str(Path(repo).expanduser().resolve())
+    loaded = load_seed(find_seed(repo))
+    ensure_usable(repo)
+    project = loaded.seed.project.name
+    run_id = run_id or str(get_run_context().flow_run.id)  # type: ignore[union-attr]
+    default = f"refs/heads/{loaded.seed.project.repo.default_branch}"
+    before = persisted(sense)(repo, loaded, ref=default)
+    selection = select_tickets_task(repo, loaded, before, ticket_id)
+    if not selection.queue:
+        get_run_logger().info("Nothing to do: %s", selection.reason)
+        return _report(f"idle-{head_sha(repo, default)[:8]}", project, started, before=before)
+    ticket = selection.queue[0]
+    _rename(ticket, project)
+    return _grow_ticket(repo, loaded, ticket, before, approve=approve, run_id=run_id, started=started)
+
+
+def _grow_ticket(repo: str, loaded: LoadedSeed, ticket: Ticket, before: Snapshot, *,
+                 approve: Literal["auto", "human"], run_id: str, started: datetime) -> CycleReport:
+    project = loaded.seed.project.name
+    store = open_store(repo)
+    try:
+        cycle_id = cycle_id_for(store, ticket.id, before.commit)
+        flow_run_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
+        branch, worktree = prepare_worktree_task(repo, ticket.id, before.commit)
+        start_cycle(store, cycle_id=cycle_id, project=project, ticket=ticket, flow_run_id=flow_run_id,
+                    base_sha=before.commit, branch=branch, seed_hash=loaded.sha256)
+    finally:
+        store.close()
+    progress = start_progress(cycle_id)
+    state = CycleState(repo=repo, loaded=loaded, before=before, cycle_id=cycle_id, run_id=run_id,
+                       branch=branch, worktree=worktree, progress=progress)
+    try:
+        plan = persisted(plan_task)(repo, loaded, ticket, before, worktree=worktree, cycle_id=cycle_id,
+                                    run_id=run_id)
+    except GerminateError as exc:  # a budget, or no model answered: a named outcome, not a crash
+        outcome = "deferred" if isinstance(exc, BudgetExceeded) else "failed"
+        decision = Decision(cycle_id=cycle_id, ticket_id=ticket.id, outcome=outcome,
+                            reason=f"planning stopped: {type(exc).__name__}: {exc}", base_sha=before.commit)
+        _record_early(repo, decision)
+        report = _report(cycle_id, project, started, ticket=ticket, decision=decision, before=before, repo=repo)
+        return log_task(repo, report, None, "", before, None, worktree)
+    create_markdown_artifact(_plan_markdown(plan), key=artifact_key("plan", project, ticket.id),
+                             description=f"plan for {ticket.id}")
+    update_progress(progress, 20, "planned; acting")
+    return _act_decide_land(state, plan, approve=approve, started=started)
+
+
+def _record_early(repo: str, decision: Decision) -> None:
+    store = open_store(repo)
+    try:
+        record_decision(store, decision)
+    finally:
+        store.close()
+
+
+def _act_decide_land(state: CycleState, plan: Plan, *, approve: Literal["auto", "human"],
+                     started: datetime) -> CycleReport:
+    repo, loaded, before = state.repo, state.loaded, state.before
+    seed = loaded.seed
+    feedback, approval, human_rounds = "", None, 0
+    while True:
+        change, evaluation = improve_change(state, plan, feedback)
+        update_progress(state.progress, 75, "deciding")
+        decision = persisted(decide_task)(repo, loaded, plan, change, evaluation, before, approve=approve,
+                                          cycle_id=state.cycle_id, run_id=state.run_id, approval=approval)
+        if decision.outcome != "awaiting_human":
+            break
+        update_progress(state.progress, 80, "waiting for a person")
+        answer = wait_for_approval(decision, plan, change.diff, round=human_rounds,
+                                   timeout_minutes=seed.checkpoints.approval_timeout_minutes)
+        approval_id = record_approval_task(repo, state.cycle_id, answer.action, answer.by, answer.comment,
+                                           change.head_sha)
+        approval = Approval(action=answer.action, by=answer.by, comment=answer.comment, approval_id=approval_id)
+        if answer.action == "request_changes" and human_rounds < seed.execution.max_review_rounds + 1:
+            human_rounds += 1
+            feedback, approval = human_feedback(answer.comment, answer.by), None
+            continue
+        decision = persisted(decide_task)(repo, loaded, plan, change, evaluation, before, approve=approve,
+                                          cycle_id=state.cycle_id, run_id=state.run_id, approval=approval,
+                                          advisory=decision.advisory)
+        break
+    change_url = ""
+    if decision.outcome in ("merged", "pr_opened") and evaluation is not None:
+        update_progress(state.progress, 90, "landing")
+        landing = land_task(repo, loaded, plan, decision, change, before=before, evaluation=evaluation,
+                            approve=approve, approval=approval)
+        decision, change_url = landing.decision, landing.change_url
+        evaluation = landing.evaluation or evaluation
+    after = evaluation.coverage.total if evaluation else None
+    report = _report(state.cycle_id, seed.project.name, started, ticket=plan.ticket, decision=decision,
+                     before=before, after=after, change_url=change_url, repo=repo)
+    report = log_task(repo, report, plan, change.diff, before, evaluation, state.worktree)
+    update_progress(state.progress, 100, f"{decision.outcome}: {decision.reason[:200]}")
+    return report
+
+
+def _plan_markdown(plan: Plan) -> str:
+    lines = [f"# Plan for {plan.ticket.id}: {plan.ticket.title}", "", plan.summary, "", "## Acceptance criteria"]
+    lines += [f"- [ ] {c}" for c in plan.acceptance_criteria]
+    lines += ["", "## Scope", *[f"- `{p}`" for p in plan.scope]]
+    if plan.tests_to_add:
+        lines += ["", "## Tests to add", *[f"- {t}" for t in plan.tests_to_add]]
+    if plan.risks:
+        lines += ["", "## Risks", *[f"- {r}" for r in plan.risks]]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,204 @@
+"""``germinate gate``: every gate from the seed on any change, a person's or an agent's.
+
+    germinate gate --repo PATH --base REF --head REF [--seed FILE] [--json] [--no-tests]
+    germinate gate --repo PATH --base REF --patch FILE ...
+
+Exit 0 pass, 1 blocked, 2 needs approval, 3 error. The seed is the base commit's
+``seed.yaml`` (``git show BASE:seed.yaml``), never the working tree's or the change's own:
+a change that loosens the seed is judged by the seed it started from. With ``--patch`` the
+patch is applied (``git apply --3way``) to the base in a temporary worktree and committed
+there; the user's working tree is never touched. Tests run under coverage on base and
+head through the sense machinery unless ``--no-tests``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from germinate.errors import ConfigError, GerminateError, RepoError
+
+EXIT_CODES = {"pass": 0, "blocked": 1, "needs_approval": 2}
+EXIT_ERROR = 3
+_MARK = {"block": "BLOCK", "needs_approval": "APPROVAL", "warn": "WARN"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "gate",
+        help="run every gate from the seed on a change (exit 0 pass, 1 blocked, 2 needs approval, 3 error)",
+        description="Evaluate every gate (paths, change budget, limits, tests, coverage, dependencies, "
+        "imports, secrets, labels, checkpoints) on the change BASE..HEAD, or on a patch applied to "
+        "BASE in a temporary worktree. Thresholds come from BASE's seed.yaml (or --seed). "
+        "Exit 0 pass, 1 blocked, 2 needs approval, 3 error.",
+    )
+    p.add_argument("--repo", default=".", help="the target repository (default: .)")
+    p.add_argument("--base", required=True, help="the commit the change starts from, e.g. origin/main")
+    p.add_argument("--head", default=None, help="the change's commit (default: HEAD; not with --patch)")
+    p.add_argument("--patch", type=Path, default=None, help="a patch file to test against BASE instead of --head")
+    p.add_argument("--seed", type=Path, default=None, help="seed file (default: BASE's seed.yaml)")
+    p.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    p.add_argument("--no-tests", action="store_true", help="skip the test run (static gates only)")
+    p.add_argument("--label", action="append", default=[], help="a label on the change (repeatable)")
+    p.add_argument("--repo-label", action="append", default=[], help="a label on the repository (repeatable)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = gate_change(
+            Path(args.repo), base=args.base, head=args.head, patch=args.patch, seed_file=args.seed,
+            run_tests=not args.no_tests, labels=args.label, repo_labels=args.repo_label,
+        )
+    except GerminateError as exc:
+        _print_error(args, str(exc))
+        return EXIT_ERROR
+    except Exception as exc:  # CI must tell "blocked" from "broken": every crash is exit 3
+        _print_error(args, f"{type(exc).__name__}: {exc}")
+        return EXIT_ERROR
+    print(json.dumps(report, indent=2) if args.json else render(report))
+    return int(report["exit_code"])
+
+
+def _print_error(args: argparse.Namespace, message: str) -> None:
+    if args.json:
+        print(json.dumps({"verdict": "error", "exit_code": EXIT_ERROR, "error": message}, indent=2))
+    print(f"germinate gate: error: {message}", file=sys.stderr)
+
+
+def base_seed(repo: Path, base_sha: str, seed_file: Path | None) -> Any:
+    """The seed that judges the change: ``--seed``, else BASE's ``seed.yaml``, else defaults."""
+    from germinate.seed import SEED_FILENAME, LoadedSeed, Project, Seed, load_seed, seed_hash
+    from germinate.seed_loader import parse_seed_text
+    from germinate.workspace import run_git
+
+    if seed_file is not None:
+        return load_seed(seed_file)
+    listed = run_git(repo, "ls-tree", base_sha, "--", SEED_FILENAME).strip()
+    if not listed:
+        seed = Seed(project=Project(name=repo.resolve().name))
+        return LoadedSeed(seed=seed, path=Path(f"(defaults: no {SEED_FILENAME} at {base_sha[:12]})"),
+                          sha256=seed_hash(seed.model_dump_json()))
+    text = run_git(repo, "show", f"{base_sha}:{SEED_FILENAME}")
+    where = Path(f"{base_sha[:12]}:{SEED_FILENAME}")
+    return LoadedSeed(seed=parse_seed_text(text, where), path=where, sha256=seed_hash(text))
+
+
+@contextmanager
+def patched_worktree(repo: Path, base_sha: str, patch: Path) -> Iterator[tuple[Path, str]]:
+    """A temporary worktree of BASE with ``patch`` applied and committed: (path, head SHA)."""
+    from germinate.workspace import add_worktree, commit_worktree, remove_worktree, run_git
+
+    if not patch.is_file():
+        raise ConfigError(f"--patch {patch}: no such file. Fix: give the path of a unified diff (git diff > x.patch)")
+    worktree = add_worktree(repo, f"gate-patch-{uuid.uuid4().hex[:10]}", base_sha)
+    try:
+        run_git(worktree, "update-index", "-q", "--refresh", check=False)
+        try:
+            run_git(worktree, "apply", "--3way", "--index", "--whitespace=nowarn", str(patch.resolve()))
+        except RepoError as exc:
+            raise RepoError(f"the patch {patch} does not apply to {base_sha[:12]}: {exc}. "
+                            "Fix: rebase the change onto the base, or pick the base it was made on") from None
+        sha = commit_worktree(worktree, f"germinate gate: {patch.name}")
+        if sha is None:
+            raise ConfigError(f"--patch {patch} changes nothing on {base_sha[:12]}")
+        yield worktree, sha
+    finally:
+        remove_worktree(repo, worktree)
+
+
+def gate_change(repo: Path, *, base: str, head: str | None = None, patch: Path | None = None,
+                seed_file: Path | None = None, run_tests: bool = True, labels: list[str] | None = None,
+                repo_labels: list[str] | None = None) -> dict[str, Any]:
+    """Evaluate every gate on BASE..HEAD (or BASE + patch); the report ``--json`` prints."""
+    from germinate.workspace import head_sha
+
+    if patch is not None and head is not None:
+        raise ConfigError("--head and --patch exclude each other: a patch is tested on top of --base")
+    repo = repo.resolve()
+    base_sha = head_sha(repo, base)
+    loaded = base_seed(repo, base_sha, seed_file)
+    with ExitStack() as stack:
+        if patch is not None:
+            worktree, head_commit = stack.enter_context(patched_worktree(repo, base_sha, patch))
+        else:
+            worktree, head_commit = None, head_sha(repo, head or "HEAD")
+        return _evaluate(repo, loaded, base_sha, head_commit, worktree, stack, run_tests=run_tests,
+                         labels=labels or [], repo_labels=repo_labels or [])
+
+
+def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree: Path | None,
+              stack: ExitStack, *, run_tests: bool, labels: list[str], repo_labels: list[str]) -> dict[str, Any]:
+    from germinate.diff import changeset_between
+    from germinate.policy import evaluate_gates, verdict
+
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    changes = changeset_between(worktree or repo, base_sha, head_commit)
+    evaluation = base_snapshot = base_worktree = None
+    if run_tests:
+        from germinate.workspace import clean_checkout
+
+        tests_start = time.perf_counter()
+        if worktree is None:
+            worktree = stack.enter_context(clean_checkout(repo, head_commit, name=f"gate-head-{uuid.uuid4().hex[:10]}"))
+        base_worktree = stack.enter_context(clean_checkout(repo, base_sha, name=f"gate-base-{uuid.uuid4().hex[:10]}"))
+        evaluation, base_snapshot = measure(repo, loaded, base_sha, changes, worktree, base_worktree)
+        timings["tests_s"] = round(time.perf_counter() - tests_start, 3)
+    gates_start = time.perf_counter()
+    results = evaluate_gates(loaded.seed, changes, worktree=worktree if run_tests else None,
+                             base_worktree=base_worktree, evaluation=evaluation, base_snapshot=base_snapshot,
+                             ticket=None, labels=labels, repo_labels=repo_labels)
+    timings["gates_s"] = round(time.perf_counter() - gates_start, 3)
+    timings["total_s"] = round(time.perf_counter() - start, 3)
+    outcome = verdict(results)
+    return {
+        "verdict": outcome, "exit_code": EXIT_CODES[outcome], "base": base_sha, "head": head_commit,
+        "seed": {"path": str(loaded.path), "sha256": loaded.sha256},
+        "changes": {"files": len(changes.files), "lines_added": changes.lines_added,
+                    "lines_removed": changes.lines_removed, "paths": changes.paths()},
+        "tests": None if evaluation is None else {
+            "status": evaluation.tests.status, "passed": evaluation.tests.passed,
+            "failed": evaluation.tests.failed, "coverage": evaluation.coverage.total,
+            "base_coverage": base_snapshot.coverage.total if base_snapshot else None},
+        "gates": [r.model_dump() for r in results], "timings": timings,
+    }
+
+
+def measure(repo: Path, loaded: Any, base_sha: str, changes: Any, worktree: Path, base_worktree: Path) -> tuple[Any, Any]:
+    """Tests under coverage at base (a minimal Snapshot) and head (an Evaluation), via sense."""
+    from germinate.metrics import evaluate_change, measure_tests
+    from germinate.models import ComplexityReport, GitState, Snapshot
+
+    tests, coverage = measure_tests(base_worktree, loaded.seed, repo=repo)
+    base_snapshot = Snapshot(repo=str(repo), commit=base_sha, seed_hash=loaded.sha256, tests=tests,
+                             coverage=coverage, complexity=ComplexityReport(), git=GitState(sha=base_sha),
+                             health="green" if tests.green else "red")
+    evaluation = evaluate_change(repo, worktree, loaded, base_sha=base_sha, changed_files=changes.paths(),
+                                 added_lines=changes.added_line_numbers())
+    return evaluation, base_snapshot
+
+
+def render(report: dict[str, Any]) -> str:
+    """The human table: one line per gate, evidence under failures, the verdict last."""
+    lines = [f"germinate gate {report['base'][:12]}..{report['head'][:12]}  seed {report['seed']['path']}",
+             f"  {report['changes']['files']} file(s), +{report['changes']['lines_added']} "
+             f"-{report['changes']['lines_removed']}"]
+    if report["tests"]:
+        t = report["tests"]
+        cov = f", coverage {t['coverage']:.1%}" if t["coverage"] is not None else ""
+        lines.append(f"  tests {t['status']}: {t['passed']} passed, {t['failed']} failed{cov}")
+    for g in report["gates"]:
+        mark = "pass" if g["passed"] else _MARK[g["severity"]]
+        lines.append(f"  {mark:<8} {g['name']:<22} {g['message']}")
+        if not g["passed"]:
+            lines += [f"           - {e}" for e in g["evidence"][:10]]
+    lines.append(f"verdict: {report['verdict']} (exit {report['exit_code']})")
+    return "\n".join(lines)

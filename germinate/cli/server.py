@@ -1,0 +1,47 @@
+"""``germinate server``: a local Prefect server with its UI (start, --background, --status, --stop)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "server",
+        help="start a local Prefect server with its UI (or --status / --stop the one we started)",
+        description="Start a local Prefect server with its UI (PREFECT_HOME under the germinate home, "
+        "analytics off), wait until /api/health answers and print its URL. Without --background it "
+        "runs until Ctrl-C. A server already started by Germinate and healthy is reused.",
+    )
+    p.add_argument("--port", type=int, default=None,
+                   help="port on 127.0.0.1 (default 4200, or a free one if 4200 is taken)")
+    p.add_argument("--background", action="store_true", help="leave it running and record its pid")
+    p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for health (default 180)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--stop", action="store_true", help="stop the server Germinate started (only that pid)")
+    mode.add_argument("--status", action="store_true", help="say whether it runs, where, and its pid")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from germinate import server
+
+    if args.stop:
+        print(server.stop_server())
+        return 0
+    if args.status:
+        print(server.server_status())
+        return 0 if server.running_server() else 3
+    info, reused = server.start_server(args.port, timeout=args.timeout)
+    if reused:
+        print(f"a Prefect server started by Germinate is already running at {info.url} (pid {info.pid}); "
+              "reusing it")
+        print(f"  export PREFECT_API_URL={info.api_url}")
+        return 0
+    print(f"Prefect server (UI) at {info.url}  (pid {info.pid}, log {info.log})")
+    print(f"  export PREFECT_API_URL={info.api_url}")
+    if args.background:
+        print("  running in the background; stop it with 'germinate server --stop'")
+        return 0
+    print("  Ctrl-C to stop")
+    return server.wait_foreground(info)

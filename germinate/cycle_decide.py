@@ -1,0 +1,114 @@
+"""The decide stage's logic: gates + merge policy + checkpoints -> an outcome. Prefect-free.
+
+Only code decides what lands (DESIGN.md, principle 1): the reviewer's verdict and the
+maintainer's advice reach this module only as gate results and as ``advisory`` text.
+
+Outcomes:
+- ``rejected``: a blocking gate failed (the reason names each), or a human rejected it;
+- ``awaiting_human``: every blocking gate passed but a checkpoint, the merge policy or
+  ``--approve human`` asks for a person, and no approval is on record yet;
+- ``deferred``: the approval timed out (branch and ticket are kept), or a budget ran out;
+- ``merged``: auto-merge allowed (and approved where required);
+- ``pr_opened``: auto-merge not allowed: a change request waits for a human merge;
+- ``no_op`` / ``failed``: the change is empty, or the act stage could not produce one.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from germinate.models import Change, Decision, GateResult, Reward, Ticket
+from germinate.seed import Seed
+
+ApproveMode = Literal["auto", "human"]
+ApprovalAction = Literal["approve", "reject", "request_changes", "timeout"]
+
+
+class Approval(BaseModel):
+    """A human's answer at a checkpoint, as recorded in the store."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: ApprovalAction
+    by: str = ""
+    comment: str = ""
+    approval_id: int | None = None
+
+
+def human_reasons(seed: Seed, gates: list[GateResult], approve_mode: ApproveMode) -> list[str]:
+    """Why a person must look before this change lands (empty: nobody needs to)."""
+    reasons = [f"{g.name}: {g.message}" for g in gates if not g.passed and g.severity == "needs_approval"]
+    if approve_mode == "human":
+        reasons.append("run started with --approve human")
+    policy = seed.automation_contract.merge_policy
+    if policy.allow_auto_merge and policy.require_human_review_from:
+        reasons.append("merge policy requires review from " + ", ".join(policy.require_human_review_from))
+    return reasons
+
+
+def gate_summary(gates: list[GateResult]) -> str:
+    """One line per failed blocking gate: the rejection reason a user reads."""
+    return "; ".join(f"{g.name}: {g.message}" for g in gates if not g.passed and g.severity == "block")
+
+
+def _change_problem(change: Change) -> tuple[str, str] | None:
+    if change.outcome == "ok" and change.files_changed:
+        return None
+    if change.outcome == "budget_exhausted":
+        return "deferred", f"budget exhausted while acting: {change.reason}"
+    if change.outcome == "failed":
+        return "failed", f"no usable change: {change.reason or 'the implementer produced no applicable edit'}"
+    return "no_op", f"the change is empty: {change.reason or 'nothing to land'}"
+
+
+def decide(
+    *,
+    cycle_id: str,
+    ticket: Ticket,
+    change: Change,
+    gates: list[GateResult],
+    reward: Reward,
+    seed: Seed,
+    approve_mode: ApproveMode = "auto",
+    approval: Approval | None = None,
+    advisory: str = "",
+) -> Decision:
+    """The outcome of a cycle from its evidence; pure and deterministic."""
+
+    def outcome(name: str, reason: str) -> Decision:
+        return Decision(
+            cycle_id=cycle_id, ticket_id=ticket.id, outcome=name,  # type: ignore[arg-type]
+            reason=reason, gates=gates, reward=reward, base_sha=change.base_sha,
+            head_sha=change.head_sha, branch=change.branch, advisory=advisory,
+            approval_id=approval.approval_id if approval else None,
+        )
+
+    problem = _change_problem(change)
+    if problem is not None:
+        return outcome(*problem)
+    blocking = gate_summary(gates)
+    if blocking:
+        return outcome("rejected", f"blocked by gate(s): {blocking}")
+    reasons = human_reasons(seed, gates, approve_mode)
+    if reasons:
+        if approval is None or approval.action == "request_changes":
+            return outcome("awaiting_human", "needs a human: " + "; ".join(reasons))
+        if approval.action == "timeout":
+            return outcome("deferred", "approval timed out; branch and ticket kept for later: " + "; ".join(reasons))
+        if approval.action == "reject":
+            who = f" by {approval.by}" if approval.by else ""
+            return outcome("rejected", f"rejected{who} at the checkpoint" + (f": {approval.comment}" if approval.comment else ""))
+    approved = " (approved" + (f" by {approval.by})" if approval and approval.by else ")") if reasons else ""
+    if seed.automation_contract.merge_policy.allow_auto_merge:
+        return outcome("merged", f"every blocking gate passed; auto-merge allowed{approved}")
+    return outcome("pr_opened", f"every blocking gate passed; auto-merge not allowed: a person merges{approved}")
+
+
+def ticket_status(outcome: str) -> str:
+    """The store status a ticket gets after a cycle with ``outcome``."""
+    return {
+        "merged": "done", "pr_opened": "in_progress", "awaiting_human": "in_progress",
+        "rejected": "rejected", "deferred": "deferred",
+    }.get(outcome, "open")

@@ -1,0 +1,57 @@
+"""The evidence a decision is made from, Prefect-free: measure the change, run the gates, reward.
+
+Gates come from the governor (``germinate.policy``), measurements and the reward from the
+sense area (``germinate.metrics``); this module only wires them to a ``Change``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from germinate.models import Change, Evaluation, GateResult, Reward, Snapshot, Ticket
+from germinate.seed import LoadedSeed
+from germinate.workspace import clean_checkout
+
+
+def evaluate(repo: Path, loaded: LoadedSeed, change: Change) -> Evaluation:
+    """Tests under coverage and radon on the changed files, at the change's head."""
+    from germinate.diff import changeset_between
+    from germinate.metrics import evaluate_change
+
+    worktree = Path(change.worktree)
+    changes = changeset_between(worktree, change.base_sha, change.head_sha)
+    return evaluate_change(repo, worktree, loaded, base_sha=change.base_sha,
+                           changed_files=changes.paths(), added_lines=changes.added_line_numbers())
+
+
+def pre_gate_findings(repo: str | Path, loaded: LoadedSeed, change: Change, ticket: Ticket) -> list[GateResult]:
+    """Gates that need no test run (paths, sizes, secrets...), shown to the reviewer."""
+    if not change.files_changed:
+        return []
+    return run_gates(Path(repo), loaded, change, evaluation=None, before=None, ticket=ticket)
+
+
+def run_gates(
+    repo: Path, loaded: LoadedSeed, change: Change, *, evaluation: Evaluation | None,
+    before: Snapshot | None, ticket: Ticket | None, labels: list[str] | None = None,
+    repo_labels: list[str] | None = None, approved: bool = False,
+) -> list[GateResult]:
+    """Every gate from the seed over the change (base worktree checked out for comparisons)."""
+    from germinate.diff import changeset_between
+    from germinate.policy import evaluate_gates
+
+    worktree = Path(change.worktree)
+    changes = changeset_between(worktree, change.base_sha, change.head_sha)
+    with clean_checkout(repo, change.base_sha, name=f"base-{change.base_sha[:12]}-{change.head_sha[:8]}") as base:
+        return evaluate_gates(
+            loaded.seed, changes, worktree=worktree, base_worktree=base, evaluation=evaluation,
+            base_snapshot=before, ticket=ticket, labels=labels or [], repo_labels=repo_labels or [],
+            approvals_needed_ok=approved,
+        )
+
+
+def reward_for(before: Snapshot, evaluation: Evaluation, loaded: LoadedSeed) -> Reward:
+    """The reward of the change against the snapshot it started from."""
+    from germinate.metrics import compute_reward
+
+    return compute_reward(before, evaluation, loaded.seed.evaluation.reward_weights)

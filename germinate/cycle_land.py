@@ -1,0 +1,139 @@
+"""Landing, Prefect-free: serialised per repository, rebased and re-tested if the base moved.
+
+Parallel cycles each work in their own worktree; only landing is serialised (an exclusive
+file lock per target, held across processes). Under the lock: if the default branch moved
+since the change's base, the change is rebased onto it and measured and gated again; then
+the growth log and capabilities doc are committed on the change's branch and the write gate
+merges it (``merged``) or opens a change request (``pr_opened``). Nothing else writes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from germinate.cycle_act import describe_change
+from germinate.cycle_decide import Approval, ApproveMode, decide
+from germinate.cycle_evidence import evaluate, run_gates
+from germinate.cycle_log import commit_growth_records
+from germinate.cycle_records import record_decision
+from germinate.errors import RepoError
+from germinate.home import project_dir
+from germinate.models import Change, Decision, Evaluation, Plan, Snapshot
+from germinate.seed import LoadedSeed
+from germinate.store import Store
+from germinate.workspace import BOT_IDENTITY, head_sha, run_git
+
+
+class Landing(BaseModel):
+    """What landing did: the final decision, the change's URL or commit, the evaluation used."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision: Decision
+    change_url: str = ""
+    landed_sha: str = ""
+    evaluation: Evaluation | None = None
+
+
+@contextmanager
+def landing_lock(repo: Path) -> Iterator[None]:
+    """One landing at a time per target repository (across threads and processes)."""
+    path = project_dir(repo, "locks") / "landing.lock"
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def is_landed(repo: Path, default_branch: str, sha: str) -> bool:
+    """True if ``sha`` is already on the default branch (a resumed cycle must not land twice)."""
+    try:
+        run_git(repo, "merge-base", "--is-ancestor", sha, f"refs/heads/{default_branch}")
+    except RepoError:
+        return False
+    return True
+
+
+def rebase_change(change: Change, new_base: str) -> Change | None:
+    """The change replayed onto ``new_base`` in its worktree; None if it conflicts (aborted)."""
+    worktree = Path(change.worktree)
+    try:
+        run_git(worktree, *BOT_IDENTITY, "rebase", "-q", "--onto", new_base, change.base_sha)
+    except RepoError:
+        run_git(worktree, "rebase", "--abort", check=False)
+        return None
+    return describe_change(change.ticket_id, change.branch, worktree, new_base, rounds=change.rounds,
+                           notes=[*change.notes, f"rebased onto {new_base[:10]}"])
+
+
+def land_change(
+    repo: Path, loaded: LoadedSeed, store: Store, plan: Plan, decision: Decision, change: Change, *,
+    before: Snapshot, evaluation: Evaluation, approve_mode: ApproveMode = "auto",
+    approval: Approval | None = None,
+) -> Landing:
+    """Land (``merged``) or propose (``pr_opened``) a decided change through the write gate."""
+    from germinate.forge.factory import open_forge
+    from germinate.writegate import WriteGate
+
+    seed = loaded.seed
+    default = seed.project.repo.default_branch
+    forge = open_forge(repo, seed, store)
+    gate = WriteGate(store, seed.project.name, forge, seed)
+    with landing_lock(repo):
+        if decision.outcome == "merged" and is_landed(repo, default, decision.head_sha):
+            return Landing(decision=decision, landed_sha=head_sha(repo, f"refs/heads/{default}"),
+                           change_url=f"{default}@{head_sha(repo, f'refs/heads/{default}')[:10]}")
+        current = head_sha(repo, f"refs/heads/{default}")
+        if decision.outcome == "merged" and current != change.base_sha:
+            moved = _rebase_and_redecide(repo, loaded, store, plan, decision, change, current, before=before,
+                                         approve_mode=approve_mode, approval=approval)
+            if moved.decision.outcome != "merged":
+                return moved
+            decision, change, evaluation = moved.decision, _as_change(moved, change), moved.evaluation or evaluation
+        head = commit_growth_records(Path(change.worktree), seed, decision, plan, before=before,
+                                     evaluation=evaluation)
+        decision = decision.model_copy(update={"head_sha": head})
+        title = f"{plan.ticket.id}: {plan.ticket.title}"
+        if decision.outcome == "merged":
+            sha = gate.land(decision, None, Path(change.worktree), f"germinate: {title}\n\n{decision.reason}")
+            return Landing(decision=decision, landed_sha=sha, change_url=f"{default}@{sha[:10]}",
+                           evaluation=evaluation)
+        body = f"{plan.summary}\n\n{decision.reason}\n\nCycle `{decision.cycle_id}`."
+        cr = gate.open_change_request(decision, branch=change.branch, worktree=Path(change.worktree),
+                                      title=title, body=body)
+        return Landing(decision=decision, change_url=cr.url or f"change request {cr.id}", evaluation=evaluation)
+
+
+def _as_change(landing: Landing, old: Change) -> Change:
+    return old.model_copy(update={"base_sha": landing.decision.base_sha, "head_sha": landing.decision.head_sha})
+
+
+def _rebase_and_redecide(
+    repo: Path, loaded: LoadedSeed, store: Store, plan: Plan, decision: Decision, change: Change,
+    new_base: str, *, before: Snapshot, approve_mode: ApproveMode, approval: Approval | None,
+) -> Landing:
+    """The base moved: rebase, re-test, re-gate, decide again (recorded)."""
+    rebased = rebase_change(change, new_base)
+    if rebased is None:
+        deferred = decision.model_copy(update={
+            "outcome": "deferred",
+            "reason": f"the default branch moved to {new_base[:10]} and the change no longer rebases "
+                      "cleanly; branch kept for another attempt"})
+        record_decision(store, deferred)
+        return Landing(decision=deferred)
+    evaluation = evaluate(repo, loaded, rebased)
+    gates = run_gates(repo, loaded, rebased, evaluation=evaluation, before=before, ticket=plan.ticket,
+                      approved=approval is not None and approval.action == "approve")
+    again = decide(cycle_id=decision.cycle_id, ticket=plan.ticket, change=rebased, gates=gates,
+                   reward=decision.reward, seed=loaded.seed, approve_mode=approve_mode, approval=approval,
+                   advisory=decision.advisory)
+    again = again.model_copy(update={"reason": again.reason + f" (re-tested after rebase onto {new_base[:10]})"})
+    record_decision(store, again)
+    return Landing(decision=again, evaluation=evaluation)

@@ -1,0 +1,126 @@
+"""The ledger: one ``agent_runs`` row per model call, and spend totals read back from it.
+
+Totals are read from the store (not kept in memory) so that budgets survive restarts: a
+cycle resumed in a new process sees what the crashed one already spent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from germinate.store import AgentRunRow, Store
+
+OUTCOMES = ("ok", "invalid", "repaired", "error", "timeout", "budget")
+
+
+@dataclass(frozen=True)
+class Spend:
+    """Tokens and dollars spent; ``cost_known`` is False if any call's price was unknown."""
+
+    tokens: int = 0
+    dollars: float = 0.0
+    cost_known: bool = True
+    calls: int = 0
+
+    def __add__(self, other: Spend) -> Spend:
+        return Spend(
+            tokens=self.tokens + other.tokens,
+            dollars=self.dollars + other.dollars,
+            cost_known=self.cost_known and other.cost_known,
+            calls=self.calls + other.calls,
+        )
+
+
+@dataclass
+class LedgerEntry:
+    """What one call cost and produced, as written to ``agent_runs``."""
+
+    project: str
+    role: str
+    model: str
+    prompt_sha256: str
+    outcome: str
+    cycle_id: str | None = None
+    ticket_id: str | None = None
+    run_id: str | None = None
+    template_sha256: str = ""
+    response_sha256: str = ""
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    cost_known: bool = True
+    latency_ms: float = 0.0
+    error: str = ""
+
+    def spend(self) -> Spend:
+        return Spend(self.tokens_in + self.tokens_out, self.cost_usd, self.cost_known, 1)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def prompt_sha256(messages: list[dict[str, Any]]) -> str:
+    """SHA-256 of the messages as canonical JSON: the same prompt always hashes the same."""
+    return sha256_text(json.dumps(messages, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def write_entry(store: Store, entry: LedgerEntry) -> int:
+    """Append one row to the ledger; returns its id."""
+    row = AgentRunRow(
+        project=entry.project,
+        cycle_id=entry.cycle_id,
+        ticket_id=entry.ticket_id,
+        run_id=entry.run_id,
+        role=entry.role,
+        model=entry.model,
+        template_sha256=entry.template_sha256,
+        prompt_sha256=entry.prompt_sha256,
+        response_sha256=entry.response_sha256,
+        tokens_in=entry.tokens_in,
+        tokens_out=entry.tokens_out,
+        cost_usd=entry.cost_usd,
+        cost_known=entry.cost_known,
+        latency_ms=entry.latency_ms,
+        outcome=entry.outcome,
+        error=entry.error[:4000],
+    )
+    with store.session() as session:
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
+def spend_from_ledger(
+    store: Store, project: str, *, cycle_id: str | None = None, run_id: str | None = None
+) -> Spend:
+    """Totals of the ledger rows for a cycle or a run of ``project``."""
+    if cycle_id is None and run_id is None:
+        raise ValueError("spend_from_ledger needs a cycle_id or a run_id")
+    query = select(
+        func.coalesce(func.sum(AgentRunRow.tokens_in + AgentRunRow.tokens_out), 0),
+        func.coalesce(func.sum(AgentRunRow.cost_usd), 0.0),
+        func.coalesce(func.min(AgentRunRow.cost_known), True),
+        func.count(AgentRunRow.id),
+    ).where(AgentRunRow.project == project)
+    if cycle_id is not None:
+        query = query.where(AgentRunRow.cycle_id == cycle_id)
+    if run_id is not None:
+        query = query.where(AgentRunRow.run_id == run_id)
+    with store.session() as session:
+        tokens, dollars, known, calls = session.execute(query).one()
+    return Spend(int(tokens), float(dollars), bool(known), int(calls))
+
+
+def ledger_rows(store: Store, project: str, cycle_id: str | None = None) -> list[AgentRunRow]:
+    """The ledger rows of a project (or one cycle), oldest first."""
+    query = select(AgentRunRow).where(AgentRunRow.project == project)
+    if cycle_id is not None:
+        query = query.where(AgentRunRow.cycle_id == cycle_id)
+    with store.session() as session:
+        return list(session.scalars(query.order_by(AgentRunRow.id)))

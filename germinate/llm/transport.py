@@ -1,0 +1,174 @@
+"""The litellm edge: the lazy import, one completion request, and what its errors mean.
+
+litellm takes seconds to import, so it is imported here on first use, never at module
+import time (``germinate/__init__.py`` has already set ``LITELLM_LOCAL_MODEL_COST_MAP``).
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from pydantic import BaseModel
+
+from germinate.errors import ConfigError
+
+
+class MissingAPIKey(ConfigError):
+    """A provider key the model needs is not set in the environment."""
+
+
+class TransportError(Exception):
+    """One request failed; ``retryable`` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retryable: bool, timeout: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
+        self.timeout = timeout
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The parts of a litellm response the gateway uses."""
+
+    text: str
+    tokens_in: int
+    tokens_out: int
+    response_cost: float | None
+
+
+@functools.cache
+def litellm_module() -> ModuleType:
+    """Import litellm once, quietly, with the scripted provider registered."""
+    import litellm
+
+    litellm.suppress_debug_info = True
+    from germinate.llm import scripted
+
+    scripted.register()
+    return litellm
+
+
+def missing_key(model: str) -> str | None:
+    """The name of a missing API-key variable for ``model``, or None.
+
+    Only secret-like names count: a local server's missing ``*_API_BASE`` has a default.
+    """
+    report = litellm_module().validate_environment(model=model)
+    for name in report.get("missing_keys") or []:
+        if "KEY" in name or "TOKEN" in name:
+            return str(name)
+    return None
+
+
+def missing_key_error(model: str, role: str, variable: str) -> MissingAPIKey:
+    return MissingAPIKey(
+        f"model {model!r} (role {role}) needs the environment variable {variable}, which is not "
+        f"set: export {variable}=... (for a local OpenAI-compatible server any non-empty value "
+        f"works), or choose another model with GERMINATE_MODEL / GERMINATE_MODEL_{role.upper()} "
+        f"or the seed's models section"
+    )
+
+
+@functools.cache
+def supports_schema(model: str) -> bool:
+    """Whether litellm knows the model accepts a JSON-schema ``response_format``."""
+    try:
+        return bool(litellm_module().supports_response_schema(model=model))
+    except Exception:  # litellm raises for unknown providers; then we parse text ourselves
+        return False
+
+
+def complete(
+    model: str,
+    messages: list[dict[str, Any]],
+    *,
+    role: str,
+    timeout: float,
+    temperature: float,
+    schema: type[BaseModel] | None,
+) -> Completion:
+    """One request, no retries inside litellm or the HTTP client (the gateway retries)."""
+    litellm = litellm_module()
+    kwargs: dict[str, Any] = {}
+    if schema is not None:
+        kwargs["response_format"] = schema
+    try:
+        response = litellm.completion(
+            model=model,
+            messages=messages,
+            timeout=timeout,
+            temperature=temperature,
+            num_retries=0,
+            max_retries=0,
+            drop_params=True,
+            metadata={"germinate_role": role},
+            **kwargs,
+        )
+    except Exception as exc:
+        raise classify(exc) from exc
+    return _completion(response)
+
+
+def _completion(response: Any) -> Completion:
+    choice = response.choices[0] if response.choices else None
+    text = (choice.message.content if choice is not None else "") or ""
+    usage = getattr(response, "usage", None)
+    hidden = getattr(response, "_hidden_params", {}) or {}
+    cost = hidden.get("response_cost")
+    return Completion(
+        text=str(text),
+        tokens_in=int(getattr(usage, "prompt_tokens", 0) or 0),
+        tokens_out=int(getattr(usage, "completion_tokens", 0) or 0),
+        response_cost=float(cost) if cost is not None else None,
+    )
+
+
+def classify(exc: Exception) -> TransportError:
+    """Map a litellm/openai exception to a ``TransportError`` (retryable or not)."""
+    litellm = litellm_module()
+    message = f"{type(exc).__name__}: {str(exc)[:1000]}"
+    if isinstance(exc, litellm.Timeout):
+        return TransportError(message, retryable=True, timeout=True)
+    retryable_types = (
+        litellm.RateLimitError,
+        litellm.APIConnectionError,
+        litellm.InternalServerError,
+        litellm.ServiceUnavailableError,
+        litellm.BadGatewayError,
+    )
+    if isinstance(exc, retryable_types):
+        return TransportError(message, retryable=True)
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int) and status >= 500:
+        return TransportError(message, retryable=True)
+    return TransportError(message, retryable=False)
+
+
+def estimate_tokens(messages: list[dict[str, Any]]) -> int:
+    """Prompt tokens by litellm's bundled tokenizer (offline)."""
+    try:
+        return int(litellm_module().token_counter(model="gpt-4o", messages=messages))
+    except Exception:  # an exotic message shape: fall back to ~4 characters a token
+        return sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
+
+
+def litellm_price(model: str, tokens_in: int, tokens_out: int) -> float | None:
+    """Dollars by litellm's price table, or None when the model has no (non-zero) price."""
+    try:
+        prompt_cost, completion_cost = litellm_module().cost_per_token(
+            model=model, prompt_tokens=tokens_in, completion_tokens=tokens_out
+        )
+    except Exception:  # unknown model: litellm raises; the caller records cost_known=False
+        return None
+    total = float(prompt_cost) + float(completion_cost)
+    return total if total > 0 else None
+
+
+def backoff_seconds(attempt: int, base: float, cap: float = 30.0) -> float:
+    """Exponential backoff with +-20% jitter: base, 2*base, 4*base... capped."""
+    delay = min(cap, base * (2**attempt))
+    return delay * random.uniform(0.8, 1.2)

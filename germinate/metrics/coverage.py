@@ -1,0 +1,109 @@
+"""Coverage data -> ``CoverageReport``: total, per file, per critical path, per line.
+
+The data file is read by the target venv's own ``coverage json`` (same coverage version that
+wrote it, and the target's own report settings), then reduced to our contract. Executed and
+missing lines per file are kept, so that ``diff_coverage`` can score a change's added lines.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import subprocess
+from pathlib import Path
+
+from germinate.metrics.environment import TargetEnv
+from germinate.models import CoverageReport, FileCoverage
+from germinate.seed import Seed
+
+REPORT_TIMEOUT_S = 300.0
+
+
+def glob_match(path: str, pattern: str) -> bool:
+    """Seed-glob match on a repo-relative posix path (``**`` spans folders; so does ``*``)."""
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    # "pkg/**/x.py" should also match "pkg/x.py"; "pkg/**" matches everything under pkg/.
+    return "**/" in pattern and fnmatch.fnmatchcase(path, pattern.replace("**/", ""))
+
+
+def _relative(path: str, worktree: Path) -> str:
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return p.resolve().relative_to(worktree.resolve()).as_posix()
+        except ValueError:
+            return p.as_posix()
+    return p.as_posix()
+
+
+def _combine_parallel(data_file: Path, env: TargetEnv, worktree: Path) -> None:
+    """Targets configured with ``parallel = true`` leave ``.coverage.*`` pieces: combine them."""
+    pieces = list(data_file.parent.glob(data_file.name + ".*"))
+    if pieces and not data_file.exists():
+        subprocess.run([str(env.python), "-m", "coverage", "combine", f"--data-file={data_file}", *map(str, pieces)],
+                       cwd=worktree, env=env.process_env(), capture_output=True, timeout=REPORT_TIMEOUT_S, check=False)
+
+
+def read_coverage(data_file: Path | None, worktree: Path, env: TargetEnv, seed: Seed) -> CoverageReport:
+    """Reduce a coverage data file to a ``CoverageReport`` (unavailable, with a reason, if missing)."""
+    if data_file is None:
+        return CoverageReport(available=False, reason="the test command does not run under coverage")
+    _combine_parallel(data_file, env, worktree)
+    if not data_file.exists():
+        return CoverageReport(available=False, reason="coverage data missing: the test command wrote none")
+    out = data_file.parent / "coverage.json"
+    proc = subprocess.run(
+        [str(env.python), "-m", "coverage", "json", f"--data-file={data_file}", "-o", str(out), "-q",
+         "--ignore-errors"],
+        cwd=worktree, env=env.process_env(), capture_output=True, text=True, timeout=REPORT_TIMEOUT_S, check=False)
+    if proc.returncode != 0 or not out.exists():
+        message = (proc.stdout + proc.stderr).strip().splitlines()[-1:] or ["no output"]
+        return CoverageReport(available=False, reason=f"coverage report failed: {message[0]}")
+    return report_from_json(json.loads(out.read_text()), worktree, seed)
+
+
+def report_from_json(data: dict, worktree: Path, seed: Seed) -> CoverageReport:
+    """Build the report from ``coverage json`` output (statement coverage)."""
+    files: dict[str, FileCoverage] = {}
+    for raw_path, entry in data.get("files", {}).items():
+        path = _relative(raw_path, worktree)
+        summary = entry.get("summary", {})
+        statements = int(summary.get("num_statements", 0))
+        covered = int(summary.get("covered_lines", 0))
+        files[path] = FileCoverage(
+            path=path, statements=statements, covered=covered,
+            percent=covered / statements if statements else 1.0,
+            missing_lines=sorted(entry.get("missing_lines", [])),
+            executed_lines=sorted(entry.get("executed_lines", [])),
+        )
+    statements = sum(f.statements for f in files.values())
+    covered = sum(f.covered for f in files.values())
+    critical = {}
+    for crit in seed.quality_gates.coverage.critical_paths:
+        matched = [f for p, f in files.items() if glob_match(p, crit.path)]
+        stmts = sum(f.statements for f in matched)
+        if stmts:
+            critical[crit.path] = sum(f.covered for f in matched) / stmts
+    reason = "" if files else "coverage measured no files"
+    return CoverageReport(available=bool(files), total=covered / statements if statements else None,
+                          files=files, critical_paths=critical, reason=reason)
+
+
+def diff_coverage(coverage: CoverageReport, added_lines: dict[str, list[int]]) -> float | None:
+    """Share of a change's added executable lines that the tests ran (None: nothing to score)."""
+    if not coverage.available:
+        return None
+    executable = covered = 0
+    for path, lines in added_lines.items():
+        entry = coverage.files.get(path)
+        if entry is None:
+            continue
+        ran, missed = set(entry.executed_lines), set(entry.missing_lines)
+        for line in set(lines):
+            if line in ran:
+                executable += 1
+                covered += 1
+            elif line in missed:
+                executable += 1
+    return covered / executable if executable else None

@@ -1,0 +1,182 @@
+"""The target's own virtual environment, kept under the germinate home.
+
+The target's tests never run in Germinate's interpreter: each target gets a venv under
+``project_dir(repo, "venvs", <key>)``, where the key hashes the dependency files
+(pyproject.toml, setup.cfg, setup.py, requirements*.txt), the setup command and the Python
+version. The venv is built once per key (``python -m venv``, then pytest + coverage, then
+``execution.setup_command``) and reused until a dependency file changes. A failed setup is
+returned as a ``TargetEnv`` with ``ok=False`` and the log tail, never raised.
+
+``GERMINATE_TARGET_VENV`` names an existing venv to use as is (no build, no setup): handy
+when a target's environment is managed elsewhere, and how the tests share one venv.
+"""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from germinate.home import project_dir
+from germinate.seed import Seed
+
+ENV_VAR = "GERMINATE_TARGET_VENV"
+ENV_FORMAT = "1"  # bump to rebuild every target venv after a change in how they are built
+TOOLS = ("pytest", "coverage")
+TEST_EXTRAS = ("test", "tests", "testing", "dev")
+READY_FILE = "germinate-env.json"
+SETUP_TIMEOUT_S = 1800.0
+
+
+@dataclass(frozen=True)
+class TargetEnv:
+    """A target venv: its interpreter, its key, and whether it is usable."""
+
+    venv: Path
+    key: str
+    ok: bool
+    reason: str = ""
+    log_tail: str = ""
+    built: bool = False  # built in this call (not reused)
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+    def process_env(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        """Environment variables that make subprocesses run inside this venv."""
+        env = dict(os.environ if base is None else base)
+        env.pop("PYTHONHOME", None)
+        env["VIRTUAL_ENV"] = str(self.venv)
+        env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+        return env
+
+
+def dependency_files(worktree: Path) -> list[Path]:
+    """The files whose content decides what the target's venv holds."""
+    names = ["pyproject.toml", "setup.cfg", "setup.py"]
+    found = [worktree / n for n in names if (worktree / n).is_file()]
+    found += sorted(p for p in worktree.glob("requirements*.txt") if p.is_file())
+    found += sorted(p for p in worktree.glob("requirements/*.txt") if p.is_file())
+    return found
+
+
+def declared_extras(worktree: Path) -> list[str]:
+    """Optional-dependency groups the target declares (pyproject or setup.cfg)."""
+    extras: list[str] = []
+    pyproject = worktree / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            extras += list(data.get("project", {}).get("optional-dependencies", {}))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            pass  # pip will report the broken file when it installs
+    setup_cfg = worktree / "setup.cfg"
+    if setup_cfg.is_file():
+        parser = configparser.ConfigParser()
+        with contextlib.suppress(configparser.Error, UnicodeDecodeError):
+            parser.read(setup_cfg, encoding="utf-8")
+            if parser.has_section("options.extras_require"):
+                extras += list(parser["options.extras_require"])
+    return extras
+
+
+def default_setup_command(worktree: Path) -> str:
+    """``pip install -e .`` (+ test extras), else the requirements files, else nothing."""
+    if (worktree / "pyproject.toml").is_file() or (worktree / "setup.py").is_file():
+        wanted = [e for e in TEST_EXTRAS if e in declared_extras(worktree)]
+        return f"pip install -e '.[{','.join(wanted)}]'" if wanted else "pip install -e ."
+    reqs = sorted(p.name for p in worktree.glob("requirements*.txt") if p.is_file())
+    return " ".join(["pip install", *(f"-r {r}" for r in reqs)]) if reqs else ""
+
+
+def environment_key(worktree: Path, setup_command: str) -> str:
+    """Hash of dependency files, setup command, Python version and env format."""
+    digest = hashlib.sha256()
+    digest.update(f"{ENV_FORMAT}\0{sys.version_info[:3]}\0{setup_command}\0".encode())
+    for path in dependency_files(worktree):
+        digest.update(path.relative_to(worktree).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _tail(text: str, lines: int = 40, chars: int = 4000) -> str:
+    return "\n".join(text.splitlines()[-lines:])[-chars:]
+
+
+def _run(cmd: list[str] | str, *, cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str]:
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, shell=isinstance(cmd, str), capture_output=True,
+                              text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stdout or b"") if isinstance(exc.stdout, bytes) else (exc.stdout or "").encode()
+        return -1, out.decode(errors="replace") + f"\n(timed out after {timeout:.0f}s)"
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock, so two cycles never build the same venv at once."""
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_environment(venv: Path, worktree: Path, setup_command: str, key: str = "") -> TargetEnv:
+    """Create ``venv`` from scratch: venv, pytest + coverage, then the setup command."""
+    if venv.exists():
+        shutil.rmtree(venv)
+    started = time.monotonic()
+    steps: list[tuple[str, list[str] | str]] = [
+        ("create the venv", [sys.executable, "-m", "venv", str(venv)]),
+        ("install pytest and coverage", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *TOOLS]),
+    ]
+    if setup_command.strip():
+        steps.append((f"run the setup command '{setup_command}'", setup_command))
+    env = TargetEnv(venv=venv, key=key, ok=True).process_env()
+    for what, cmd in steps:
+        code, output = _run(cmd, cwd=worktree, env=env, timeout=SETUP_TIMEOUT_S)
+        if code != 0:
+            reason = f"could not {what} (exit {code}). Fix: make it work by hand in a fresh venv, " \
+                     "or set execution.setup_command in seed.yaml"
+            return TargetEnv(venv=venv, key=key, ok=False, reason=reason, log_tail=_tail(output), built=True)
+    (venv / READY_FILE).write_text(json.dumps({
+        "key": key, "setup_command": setup_command, "python": sys.version.split()[0],
+        "build_seconds": round(time.monotonic() - started, 2),
+    }))
+    return TargetEnv(venv=venv, key=key, ok=True, built=True)
+
+
+def ensure_environment(worktree: Path, seed: Seed, *, repo: Path) -> TargetEnv:
+    """The target's venv for this worktree's dependency files: reused, or built once."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        venv = Path(override).expanduser()
+        if not (venv / "bin" / "python").exists():
+            return TargetEnv(venv=venv, key="override", ok=False,
+                             reason=f"{ENV_VAR}={override} has no bin/python. Fix: point it at a venv, or unset it")
+        return TargetEnv(venv=venv, key="override", ok=True)
+    setup = seed.execution.setup_command
+    setup = default_setup_command(worktree) if setup is None else setup
+    key = environment_key(worktree, setup)
+    root = project_dir(repo, "venvs")
+    venv = root / key
+    with _locked(root / f"{key}.lock"):
+        if (venv / READY_FILE).is_file() and (venv / "bin" / "python").exists():
+            return TargetEnv(venv=venv, key=key, ok=True)
+        return build_environment(venv, worktree, setup, key)

@@ -1,0 +1,177 @@
+"""Run the target's test command under coverage, with a wall-clock timeout.
+
+The command (``execution.test_command``, default ``python -m pytest -q``) runs in the target's
+venv, in its own process group so a timeout kills every child it spawned. Python commands
+(``python -m X``, ``pytest ...``) run under ``coverage run`` with the data file in a temp dir;
+pytest also gets ``--junitxml`` (results per test id) and ``-p no:cacheprovider`` (so nothing
+is written into the worktree). Problems with the target become a ``TestRun`` status and a
+reason, never an exception.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from germinate.metrics.environment import TargetEnv
+from germinate.models import TestCase, TestRun
+
+# Product code only: tests are not what coverage is meant to measure.
+DEFAULT_OMIT = ("tests/*", "test/*", "**/tests/*", "test_*.py", "**/test_*.py", "**/*_test.py",
+                "conftest.py", "**/conftest.py", "setup.py", "noxfile.py")
+COVERAGE_CONFIGS = (".coveragerc",)
+KILL_GRACE_S = 3.0
+
+
+@dataclass(frozen=True)
+class PreparedCommand:
+    argv: list[str]
+    under_coverage: bool
+    pytest: bool
+
+
+def has_coverage_config(worktree: Path) -> bool:
+    """True if the target configures coverage itself (then we do not pass --source/--omit)."""
+    if (worktree / ".coveragerc").is_file():
+        return True
+    for name, marker in (("pyproject.toml", "[tool.coverage"), ("setup.cfg", "[coverage:"), ("tox.ini", "[coverage:")):
+        path = worktree / name
+        if path.is_file() and marker in path.read_text(encoding="utf-8", errors="replace"):
+            return True
+    return False
+
+
+def prepare_command(command: str, worktree: Path, env: TargetEnv, data_file: Path, junit: Path) -> PreparedCommand:
+    """The argv to run: Python commands wrapped in ``coverage run``; pytest given junit xml."""
+    argv = shlex.split(command)
+    if not argv:
+        return PreparedCommand([], False, False)
+    head = Path(argv[0]).name
+    if head in ("python", "python3") and len(argv) >= 2:
+        rest = argv[1:]
+    elif head in ("pytest", "py.test"):
+        rest = ["-m", "pytest", *argv[1:]]
+    else:
+        return PreparedCommand(argv, False, False)
+    is_pytest = rest[:2] == ["-m", "pytest"]
+    if is_pytest:
+        rest = [*rest, f"--junitxml={junit}", "-p", "no:cacheprovider"]
+    cov = [str(env.python), "-m", "coverage", "run", f"--data-file={data_file}"]
+    if not has_coverage_config(worktree):
+        omit = ",".join(str(worktree / p) for p in DEFAULT_OMIT)
+        cov += [f"--source={worktree}", f"--omit={omit}"]
+    return PreparedCommand([*cov, *rest], True, is_pytest)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=KILL_GRACE_S)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def execute(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, log: Path) -> tuple[int | None, float]:
+    """Run ``argv`` in its own process group; ``None`` exit code means it timed out (and was killed)."""
+    started = time.monotonic()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            code: int | None = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            code = None
+        finally:
+            if proc.poll() is None:
+                _kill_group(proc)
+    return code, time.monotonic() - started
+
+
+def log_tail(log: Path, lines: int = 40, chars: int = 4000) -> str:
+    if not log.exists():
+        return ""
+    text = log.read_bytes()[-64_000:].decode("utf-8", errors="replace")
+    return "\n".join(text.splitlines()[-lines:])[-chars:]
+
+
+def parse_junit(path: Path) -> list[TestCase]:
+    """Test cases from a pytest junit xml file (empty if missing or unreadable)."""
+    if not path.is_file():
+        return []
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError:
+        return []
+    cases = []
+    for case in root.iter("testcase"):
+        name = case.get("name", "")
+        klass = case.get("classname", "")
+        outcome, message = "passed", ""
+        for child, kind in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
+            node = case.find(child)
+            if node is not None:
+                outcome, message = kind, (node.get("message") or "")[:500]
+                break
+        cases.append(TestCase(id=f"{klass}::{name}" if klass else name, outcome=outcome,  # type: ignore[arg-type]
+                              duration_s=float(case.get("time") or 0.0), message=message))
+    return cases
+
+
+def _status(code: int, cases: list[TestCase], prepared: PreparedCommand, tail: str) -> tuple[str, str]:
+    failed = sum(c.outcome in ("failed", "error") for c in cases)
+    if code != 0 and not cases and "No module named" in tail:
+        missing = next(line for line in tail.splitlines() if "No module named" in line)
+        return "error", f"the test command could not start: {missing.strip()}. Fix: set execution.test_command"
+    if prepared.pytest:
+        if code == 5 or (code == 0 and not cases):
+            return "no_tests", "pytest collected no tests"
+        if code in (2, 3, 4) and not cases:
+            return "error", f"pytest exited with {code} (interrupted, internal or usage error) and ran no tests"
+        if code not in (0, 1) and not cases:
+            return "error", f"the test command exited with {code} without running tests"
+        if code == 1 and not failed and not cases:
+            return "error", "pytest exited with 1 without reporting results"
+    if failed or code != 0:
+        return "failed", "" if failed else f"the test command exited with {code}"
+    return "ok", ""
+
+
+def run_tests(command: str, worktree: Path, env: TargetEnv, *, timeout: float, workdir: Path) -> tuple[TestRun, Path | None]:
+    """Run the test command; return the ``TestRun`` and the coverage data file (if measured)."""
+    data_file, junit, log = workdir / ".coverage", workdir / "junit.xml", workdir / "tests.log"
+    prepared = prepare_command(command, worktree, env, data_file, junit)
+    if not prepared.argv:
+        return TestRun(command=command, status="error", reason="execution.test_command is empty"), None
+    proc_env = env.process_env()
+    proc_env.update({"PYTHONDONTWRITEBYTECODE": "1", "COVERAGE_FILE": str(data_file)})
+    roots = [str(worktree / "src")] if (worktree / "src").is_dir() else []
+    proc_env["PYTHONPATH"] = os.pathsep.join([*roots, str(worktree)])  # the worktree's code, not a stale install
+    exe = prepared.argv[0]
+    if shutil.which(exe, path=proc_env["PATH"]) is None and not Path(worktree, exe).is_file():
+        return TestRun(command=command, status="error",
+                       reason=f"test command not found: {exe!r}. Fix: set execution.test_command in seed.yaml"), None
+    code, duration = execute(prepared.argv, cwd=worktree, env=proc_env, timeout=timeout, log=log)
+    cases = parse_junit(junit)
+    counts = {k: sum(c.outcome == k for c in cases) for k in ("passed", "failed", "error", "skipped")}
+    common = dict(command=command, passed=counts["passed"], failed=counts["failed"], errors=counts["error"],
+                  skipped=counts["skipped"], duration_s=round(duration, 3), cases=cases, log_tail=log_tail(log))
+    if code is None:
+        run = TestRun(status="timeout", reason=f"the tests did not finish within {timeout:.0f}s and were killed. "
+                      "Fix: find the hanging test, or raise execution.test_timeout_seconds", **common)  # type: ignore[arg-type]
+        return run, None
+    status, reason = _status(code, cases, prepared, common["log_tail"])  # type: ignore[arg-type]
+    run = TestRun(status=status, reason=reason, **common)  # type: ignore[arg-type]
+    return run, data_file if prepared.under_coverage else None

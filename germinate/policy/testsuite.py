@@ -1,0 +1,186 @@
+"""The target's tests: they pass, and the change did not make them weaker.
+
+Weakening is read from the code, base against head: test modules deleted, renamed out of
+collection or emptied; test functions removed; skip/xfail markers added; assertions in a
+changed test reduced (a trivial ``assert True`` or an assert after an early ``return`` does
+not count); pytest configuration that stops tests from being collected.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+
+from germinate.diff import FileChange
+from germinate.models import GateResult
+from germinate.policy.context import GateContext, gate, not_measured
+
+TESTS_PASS = "tests_pass"
+TESTS_KEPT = "tests_kept"
+TESTS_NOT_SKIPPED = "tests_not_skipped"
+ASSERTIONS_KEPT = "assertions_kept"
+
+SKIP_NAMES = frozenset({"skip", "skipif", "xfail", "importorskip", "skipTest", "skipIf",
+                        "skipUnless", "expectedFailure"})
+CHECK_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail"})
+PYTEST_CONFIG = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "conftest.py")
+# Options that change which tests run; added in config they hide tests.
+_DESELECT = re.compile(r"--ignore|--deselect|(^|[\s'\"])-k[\s=]|collect_ignore|norecursedirs|"
+                       r"pytest_collection_modifyitems|--lf\b|--last-failed|--sw\b|--stepwise")
+
+
+def is_test_module(path: str) -> bool:
+    name = posixpath.basename(path)
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
+
+
+def test_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """Collected tests by qualified name: ``test*`` functions and ``Test*`` class methods."""
+    out: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
+            out[node.name] = node
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name.startswith("test"):
+                    out[f"{node.name}.{item.name}"] = item
+    return out
+
+
+def check_tests_pass(ctx: GateContext) -> GateResult:
+    ev = ctx.evaluation
+    if ev is None:
+        return not_measured(TESTS_PASS, "the tests were not run (--no-tests or no evaluation)")
+    run = ev.tests
+    if run.status in ("timeout", "error", "not_run"):
+        return gate(TESTS_PASS, ok="", block=[f"(tests): test run {run.status}: {run.reason or run.log_tail[-300:]}"],
+                    what="tests did not complete")
+    base_run = ctx.base_snapshot.tests if ctx.base_snapshot else None
+    if run.status == "no_tests" and base_run is not None and base_run.passed > 0:
+        return gate(TESTS_PASS, ok="", block=[f"(tests): no tests collected; the base ran {base_run.passed}"],
+                    what="tests disappeared")
+    failing = {c.id for c in run.cases if c.outcome in ("failed", "error")}
+    before = {c.id for c in base_run.cases if c.outcome in ("failed", "error")} if base_run else set()
+    if (run.failed or run.errors) and not failing:
+        return gate(TESTS_PASS, ok="", block=[f"(tests): {run.failed} failed, {run.errors} errors"],
+                    what="tests fail")
+    new = sorted(failing - before)
+    old = sorted(failing & before)
+    return gate(TESTS_PASS, ok=f"{run.passed} passed, none failing",
+                block=[f"{t}: fails" for t in new],
+                warn=[f"{t}: still failing, as at the base" for t in old], what="tests fail")
+
+
+def _pairs(ctx: GateContext) -> list[tuple[FileChange, str]]:
+    """(change, base path) for changed files that were test modules at the base."""
+    return [(f, f.old_path or f.path) for f in ctx.changes.files
+            if is_test_module(f.old_path or f.path) and f.status != "added"]
+
+
+def check_tests_kept(ctx: GateContext) -> GateResult:
+    block = []
+    for change, base_path in _pairs(ctx):
+        base_tree = ctx.tree("base", base_path)
+        base_tests = test_functions(base_tree) if base_tree else {}
+        if change.status == "deleted":
+            block.append(f"{base_path}: test module deleted ({len(base_tests)} tests)")
+            continue
+        if not is_test_module(change.path):
+            block.append(f"{base_path}: renamed to {change.path}, which pytest does not collect")
+            continue
+        head_text = ctx.text("head", change.path)
+        head_tree = ctx.tree("head", change.path)
+        if head_tree is None:
+            continue  # the syntax gate reports it
+        head_tests = test_functions(head_tree)
+        if base_tests and (not head_text or not head_text.strip() or not head_tests):
+            block.append(f"{change.path}: test module emptied (had {len(base_tests)} tests)")
+            continue
+        for name in sorted(set(base_tests) - set(head_tests)):
+            block.append(f"{change.path}:{base_tests[name].lineno}: test {name} removed or renamed away")
+    return gate(TESTS_KEPT, ok="no test deleted, renamed away or emptied", block=block,
+                what="tests removed")
+
+
+def _skip_markers(tree: ast.Module) -> list[int]:
+    lines = []
+    for node in ast.walk(tree):
+        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+        if name in SKIP_NAMES:
+            lines.append(getattr(node, "lineno", 0))
+    return lines
+
+
+def check_tests_not_skipped(ctx: GateContext) -> GateResult:
+    block = []
+    for change in ctx.changes.files:
+        if change.status == "deleted" or change.binary:
+            continue
+        path, base_path = change.path, change.old_path or change.path
+        testish = is_test_module(path) or posixpath.basename(path) == "conftest.py" or (
+            path.endswith(".py") and "tests/" in f"/{path}")
+        if testish and path.endswith(".py"):
+            head_tree = ctx.tree("head", path)
+            base_tree = ctx.tree("base", base_path)
+            head_marks = _skip_markers(head_tree) if head_tree else []
+            base_marks = _skip_markers(base_tree) if base_tree else []
+            if len(head_marks) > len(base_marks):
+                added = {n for n, _ in change.added_lines}
+                where = [n for n in head_marks if n in added] or head_marks
+                block.append(f"{path}:{where[0]}: {len(head_marks) - len(base_marks)} skip/xfail "
+                             "marker(s) added")
+        if posixpath.basename(path) in PYTEST_CONFIG:
+            block += [f"{path}:{n}: changes which tests run: {text.strip()[:80]}"
+                      for n, text in change.added_lines if _DESELECT.search(text)]
+    return gate(TESTS_NOT_SKIPPED, ok="no test newly skipped, xfailed or deselected", block=block,
+                what="tests switched off")
+
+
+def _is_trivial(test: ast.expr) -> bool:
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return any(_is_trivial(v) for v in test.values)
+    if isinstance(test, ast.Compare) and len(test.comparators) == 1:
+        return ast.dump(test.left) == ast.dump(test.comparators[0]) and isinstance(
+            test.ops[0], ast.Eq | ast.Is | ast.LtE | ast.GtE)
+    return False
+
+
+def count_assertions(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Meaningful checks in a test, stopping at a top-level ``return`` (what follows never runs)."""
+    total = 0
+    for stmt in fn.body:
+        if isinstance(stmt, ast.Return):
+            break
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Assert) and not _is_trivial(node.test):
+                total += 1
+            elif isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+                if name.startswith("assert") or name in CHECK_CALLS:
+                    total += 1
+    return total
+
+
+def check_assertions_kept(ctx: GateContext) -> GateResult:
+    block = []
+    for change, base_path in _pairs(ctx):
+        if change.status == "deleted" or not is_test_module(change.path):
+            continue
+        base_tree, head_tree = ctx.tree("base", base_path), ctx.tree("head", change.path)
+        if base_tree is None or head_tree is None:
+            continue
+        head_tests = test_functions(head_tree)
+        for name, base_fn in test_functions(base_tree).items():
+            head_fn = head_tests.get(name)
+            if head_fn is None:
+                continue
+            before, after = count_assertions(base_fn), count_assertions(head_fn)
+            if after < before:
+                block.append(f"{change.path}:{head_fn.lineno}: {name} checks less: "
+                             f"{before} -> {after} assertions")
+    return gate(ASSERTIONS_KEPT, ok="no changed test lost assertions", block=block,
+                what="tests weakened")

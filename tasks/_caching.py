@@ -1,0 +1,82 @@
+"""How stage results are cached and persisted: by content, under the germinate home.
+
+A cache key is the SHA-256 of the task's source and the content that determines its result
+(commit SHAs, seed hash, ticket and plan hashes, round numbers), so a run killed and started
+again finds every completed stage's result and repeats no paid model call for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from prefect.context import TaskRunContext
+from prefect.filesystems import LocalFileSystem
+
+from germinate.home import germinate_home
+
+KeyParts = Callable[[dict[str, Any]], list[object]]
+
+
+@cache
+def _source_hash(fn: Callable[..., Any]) -> str:
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        source = getattr(fn, "__qualname__", repr(fn))
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+def _part(value: object) -> str:
+    content_hash = getattr(value, "content_hash", None)
+    if callable(content_hash):
+        return str(content_hash())
+    return str(value)
+
+
+def content_key(parts: KeyParts) -> Callable[[TaskRunContext, dict[str, Any]], str]:
+    """A ``cache_key_fn``: task source + the content ``parts(parameters)`` names."""
+
+    def key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+        digest = hashlib.sha256(_source_hash(context.task.fn).encode())
+        for value in parts(parameters):
+            digest.update(b"\0" + _part(value).encode())
+        return f"{context.task.name}-{digest.hexdigest()[:40]}"
+
+    return key
+
+
+def results_dir() -> Path:
+    """Where persisted task results live: ``$GERMINATE_HOME/results``."""
+    path = germinate_home() / "results"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+_SAVED: dict[tuple[str, str], str] = {}
+
+
+def result_storage() -> str:
+    """The result storage block (a local folder under the germinate home), saved on first use.
+
+    Prefect wants result storage persisted server-side (so workers find it too): the block is
+    named after the folder and saved once per process and API.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    folder = str(results_dir())
+    key = (folder, str(PREFECT_API_URL.value()))
+    if key not in _SAVED:
+        name = "germinate-results-" + hashlib.sha256(folder.encode()).hexdigest()[:12]
+        LocalFileSystem(basepath=folder).save(name, overwrite=True)
+        _SAVED[key] = f"local-file-system/{name}"
+    return _SAVED[key]
+
+
+def persisted(task: Any) -> Any:
+    """``task`` with its results persisted under the current germinate home."""
+    return task.with_options(result_storage=result_storage(), persist_result=True)

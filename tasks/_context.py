@@ -1,0 +1,20 @@
+"""What every stage task opens the same way: the seed, the store, the gateway, the forge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from germinate.seed import LoadedSeed
+from germinate.store import Store
+
+
+def open_store(repo: str | Path) -> Store:
+    """The target's store (migrated on first use)."""
+    return Store.open(repo=Path(repo))
+
+
+def open_gateway(loaded: LoadedSeed, store: Store, *, cycle_id: str, run_id: str) -> object:
+    """The model gateway for one cycle: ledger rows carry the cycle and the run."""
+    from germinate.llm import Gateway
+
+    return Gateway(loaded.seed, store, project=loaded.seed.project.name, cycle_id=cycle_id, run_id=run_id)

@@ -1,0 +1,31 @@
+"""critique: the reviewer reads the diff against the ticket, the seed rules and pre-gate findings."""
+
+from __future__ import annotations
+
+from prefect import task
+
+from germinate.cycle_evidence import pre_gate_findings
+from germinate.models import Change, Plan, Review
+from germinate.seed import LoadedSeed
+from tasks._caching import content_key
+from tasks._context import open_gateway, open_store
+
+
+def _critique_key(p: dict) -> list[object]:
+    return [p["cycle_id"], p["plan"], p["change"].head_sha, p["round"], p["loaded"].sha256]
+
+
+@task(name="critique", cache_key_fn=content_key(_critique_key), persist_result=True)
+def critique_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, *, round: int,
+                  cycle_id: str, run_id: str) -> Review:
+    """The reviewer's verdict on this round's change: an input to the gates, never a gate."""
+    from germinate.agents import review_change
+
+    findings = pre_gate_findings(repo, loaded, change, plan.ticket)
+    store = open_store(repo)
+    try:
+        gw = open_gateway(loaded, store, cycle_id=cycle_id, run_id=run_id)
+        review = review_change(gw, loaded.seed, plan, change.diff, findings, round)
+    finally:
+        store.close()
+    return review.model_copy(update={"round": round, "head_sha": change.head_sha})

@@ -1,0 +1,89 @@
+"""decide: every gate from the seed, the reward, the maintainer's advice -> a Decision; landing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+
+from germinate.cycle_decide import Approval, ApproveMode, decide
+from germinate.cycle_evidence import reward_for, run_gates
+from germinate.cycle_land import Landing, land_change
+from germinate.cycle_records import record_decision, set_cycle_outcome
+from germinate.errors import GerminateError
+from germinate.models import Change, Decision, Evaluation, GateResult, Plan, Reward, Snapshot
+from germinate.seed import LoadedSeed
+from germinate.store import Store
+from tasks._caching import content_key
+from tasks._context import open_gateway, open_store
+
+
+def _decide_key(p: dict) -> list[object]:
+    approval = p.get("approval")
+    return [p["cycle_id"], p["change"], p["evaluation"], p["approve"],
+            approval.model_dump_json() if approval else "", p["loaded"].sha256]
+
+
+@task(name="decide", cache_key_fn=content_key(_decide_key), persist_result=True)
+def decide_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, evaluation: Evaluation | None,
+                before: Snapshot, *, approve: ApproveMode, cycle_id: str, run_id: str,
+                approval: Approval | None = None, advisory: str | None = None) -> Decision:
+    """Gates decide; the maintainer model only advises (asked once per cycle). Recorded in the store."""
+    store = open_store(repo)
+    try:
+        gates: list[GateResult] = []
+        reward = Reward()
+        if change.outcome == "ok" and change.files_changed and evaluation is not None:
+            gates = run_gates(Path(repo), loaded, change, evaluation=evaluation, before=before,
+                              ticket=plan.ticket, labels=list(plan.ticket.labels),
+                              approved=approval is not None and approval.action == "approve")
+            reward = reward_for(before, evaluation, loaded)
+        if advisory is None and gates:
+            advisory = _advise(repo, loaded, store, plan, change, gates, reward, cycle_id, run_id)
+        decision = decide(cycle_id=cycle_id, ticket=plan.ticket, change=change, gates=gates,
+                          reward=reward, seed=loaded.seed, approve_mode=approve,
+                          approval=approval, advisory=advisory or "")
+        record_decision(store, decision)
+        set_cycle_outcome(store, cycle_id, decision.outcome, decision.reason, decision.head_sha)
+        return decision
+    finally:
+        store.close()
+
+
+def _advise(repo: str, loaded: LoadedSeed, store: Store, plan: Plan, change: Change,
+            gates: list[GateResult], reward: Reward, cycle_id: str, run_id: str) -> str:
+    from germinate.agents import advise
+
+    gw = open_gateway(loaded, store, cycle_id=cycle_id, run_id=run_id)
+    try:
+        return str(advise(gw, loaded.seed, plan, change.diff, gates, reward))
+    except GerminateError as exc:  # advice is optional: a failed call never blocks a decision
+        return f"(no advice: {exc})"
+
+
+@task(name="land", retries=1, retry_delay_seconds=5, tags=["germinate-land"])
+def land_task(repo: str, loaded: LoadedSeed, plan: Plan, decision: Decision, change: Change, *,
+              before: Snapshot, evaluation: Evaluation, approve: ApproveMode,
+              approval: Approval | None = None) -> Landing:
+    """Merge or open a change request through the write gate (serialised per repository)."""
+    store = open_store(repo)
+    try:
+        landing = land_change(Path(repo), loaded, store, plan, decision, change, before=before,
+                              evaluation=evaluation, approve_mode=approve, approval=approval)
+        set_cycle_outcome(store, decision.cycle_id, landing.decision.outcome, landing.decision.reason,
+                          landing.decision.head_sha)
+        return landing
+    finally:
+        store.close()
+
+
+@task(name="record-approval")
+def record_approval_task(repo: str, cycle_id: str, action: str, by: str, comment: str, head_sha: str) -> int:
+    """The human's answer at the checkpoint, in the store (the write gate checks it)."""
+    from germinate.writegate import record_approval
+
+    store = open_store(repo)
+    try:
+        return int(record_approval(store, cycle_id, action, by, comment, head_sha))
+    finally:
+        store.close()

@@ -1,0 +1,1 @@
+"""A corpus of realistic model replies with edit blocks, and the outcome each must have."""

@@ -1,0 +1,137 @@
+"""The gateway over real HTTP: litellm's ``openai/`` provider against a loopback
+OpenAI-compatible server — usage parsing, a timeout, a retry after a 500, a fallback model,
+structured output (native ``response_format`` and JSON in text), a missing API key."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from germinate.llm import Gateway, LLMError, MissingAPIKey, ledger_rows
+from germinate.seed import Seed
+from germinate.store import Store
+from tests.fakes.openai_server import FakeOpenAI, Reply
+
+PROMPT = [
+    {"role": "system", "content": "You plan."},
+    {"role": "user", "content": "Plan ticket local-1."},
+]
+
+
+class PlanDraft(BaseModel):
+    summary: str
+    scope: list[str]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
+    server.reset()
+    monkeypatch.setenv("OPENAI_API_BASE", server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-test")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    return server
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.open(url=f"sqlite:///{tmp_path / 'state.db'}")
+
+
+def gateway(store: Store | None, model: str = "openai/gpt-4o-mini", **models: Any) -> Gateway:
+    seed = Seed.model_validate(
+        {"project": {"name": "demo"}, "models": {"default": model, **models}}
+    )
+    return Gateway(seed, store, project="demo", cycle_id="c1", backoff_base=0.01)
+
+
+def test_usage_is_parsed_and_priced(fake: FakeOpenAI, store: Store) -> None:
+    fake.enqueue(Reply(content="Merge it.", prompt_tokens=1000, completion_tokens=200))
+    gw = gateway(store)
+    assert gw.call("maintainer", PROMPT, None) == "Merge it."
+    (row,) = ledger_rows(store, "demo")
+    assert (row.tokens_in, row.tokens_out, row.outcome) == (1000, 200, "ok")
+    # gpt-4o-mini is in litellm's bundled price list: $0.15 / $0.60 per million tokens
+    assert row.cost_known is True and row.cost_usd == pytest.approx(0.00027)
+    assert fake.requests[0]["model"] == "gpt-4o-mini"
+    assert fake.requests[0]["_authorization"] == "Bearer sk-loopback-test"
+
+
+def test_unpriced_local_model_counts_tokens_and_says_cost_unknown(
+    fake: FakeOpenAI, store: Store
+) -> None:
+    fake.enqueue(Reply(content="hi", prompt_tokens=50, completion_tokens=5))
+    gw = gateway(store, "openai/my-local-llm")
+    gw.call("maintainer", PROMPT, None)
+    assert gw.spent.tokens == 55 and gw.spent.cost_known is False
+
+
+def test_a_500_is_retried_once_and_then_answered(fake: FakeOpenAI, store: Store) -> None:
+    fake.enqueue(Reply(status=500, error="upstream exploded"), Reply(content="second time lucky"))
+    assert gateway(store, max_retries=2).call("reviewer", PROMPT, None) == "second time lucky"
+    assert len(fake.requests) == 2  # no hidden retries inside the SDK
+    rows = ledger_rows(store, "demo")
+    assert [r.outcome for r in rows] == ["error", "ok"] and "upstream exploded" in rows[0].error
+
+
+def test_a_slow_server_times_out_and_the_error_is_clear(fake: FakeOpenAI, store: Store) -> None:
+    fake.enqueue(Reply(content="late", delay=3.0), Reply(content="late", delay=3.0))
+    started = time.monotonic()
+    with pytest.raises(LLMError, match="Timeout"):
+        gateway(store, timeout_seconds=0.5, max_retries=1).call("tester", PROMPT, None)
+    assert time.monotonic() - started < 2.9
+    assert [r.outcome for r in ledger_rows(store, "demo")] == ["timeout", "timeout"]
+
+
+def test_a_broken_model_falls_back_to_the_next(fake: FakeOpenAI, store: Store) -> None:
+    fake.failing_models.add("broken-model")
+    fake.enqueue(Reply(content="fallback here"))
+    gw = gateway(store, "openai/broken-model", fallbacks=["openai/gpt-4o-mini"], max_retries=1)
+    assert gw.call("implementer", PROMPT, None) == "fallback here"
+    assert [r["model"] for r in fake.requests] == ["broken-model", "broken-model", "gpt-4o-mini"]
+    assert [(r.model, r.outcome) for r in ledger_rows(store, "demo")] == [
+        ("openai/broken-model", "error"),
+        ("openai/broken-model", "error"),
+        ("openai/gpt-4o-mini", "ok"),
+    ]
+
+
+def test_structured_output_uses_response_format_where_supported(fake: FakeOpenAI) -> None:
+    fake.enqueue(Reply(content='{"summary": "add slugify", "scope": ["a.py"]}'))
+    plan = gateway(None).call("architect", PROMPT, PlanDraft)
+    assert plan == PlanDraft(summary="add slugify", scope=["a.py"])
+    sent = fake.requests[0]["response_format"]
+    assert sent["type"] == "json_schema" and sent["json_schema"]["name"] == "PlanDraft"
+    assert "summary" in sent["json_schema"]["schema"]["properties"]
+
+
+def test_structured_output_falls_back_to_json_in_text(fake: FakeOpenAI, store: Store) -> None:
+    fake.enqueue(
+        Reply(content="Here is my plan."),
+        Reply(content='Sorry! ```json\n{"summary": "add slugify", "scope": []}\n```'),
+    )
+    plan = gateway(store, "openai/my-local-llm").call("architect", PROMPT, PlanDraft)
+    assert plan == PlanDraft(summary="add slugify", scope=[])
+    first, repair = fake.requests
+    assert "response_format" not in first and "JSON Schema" in first["messages"][0]["content"]
+    assert "no JSON object found" in repair["messages"][-1]["content"]
+    assert [r.outcome for r in ledger_rows(store, "demo")] == ["invalid", "repaired"]
+
+
+def test_missing_api_key_names_the_variable_and_sends_nothing(
+    fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    with pytest.raises(MissingAPIKey, match="OPENAI_API_KEY"):
+        gateway(None).call("architect", PROMPT, None)
+    assert fake.requests == []

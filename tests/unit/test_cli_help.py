@@ -1,0 +1,42 @@
+"""Every command answers --help (commands are discovered, so new ones are covered too)."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from germinate.cli import build_parser, main
+
+
+def subcommands() -> list[str]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(action.choices)
+
+
+def test_known_commands_are_discovered() -> None:
+    assert {"validate", "init", "server"} <= set(subcommands())
+
+
+def test_top_level_help_lists_every_command() -> None:
+    proc = subprocess.run([sys.executable, "-m", "germinate.cli", "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    for name in subcommands():
+        assert name in proc.stdout
+
+
+@pytest.mark.parametrize("command", subcommands())
+def test_subcommand_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert f"usage: germinate {command}" in capsys.readouterr().out
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: germinate" in capsys.readouterr().out

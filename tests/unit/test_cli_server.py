@@ -1,0 +1,88 @@
+"""``germinate server``: start, reuse, status and stop a real Prefect server; never kill a
+process that is not the one we started."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from germinate import server
+from germinate.cli import main
+from germinate.errors import ConfigError
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_start_background_reuse_status_stop(germinate_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    port = free_port()
+    assert main(["server", "--background", "--port", str(port), "--timeout", "240"]) == 0
+    out = capsys.readouterr().out
+    assert f"http://127.0.0.1:{port}" in out
+    info = server.read_state()
+    assert info is not None and info.port == port
+    try:
+        assert httpx.get(f"{info.api_url}/health", timeout=5).json() is True
+        assert "<html" in httpx.get(info.url, timeout=5).text.lower()  # the UI is served
+        assert (germinate_home / "prefect" / "prefect.db").exists()  # PREFECT_HOME is ours
+
+        assert server.ensure_server() == info.api_url  # reused, not a second server
+        assert server.read_state() == info
+        assert main(["server", "--status"]) == 0
+        assert f"pid {info.pid}" in capsys.readouterr().out
+    finally:
+        assert main(["server", "--stop"]) == 0
+    assert "stopped" in capsys.readouterr().out
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{info.pid}").exists():
+        time.sleep(0.2)
+    assert not Path(f"/proc/{info.pid}").exists()
+    assert server.read_state() is None
+    assert not server.is_healthy(info.api_url)
+    assert main(["server", "--status"]) == 3
+
+
+def test_stop_never_kills_a_process_that_is_not_ours(capsys: pytest.CaptureFixture[str]) -> None:
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        fake = server.ServerInfo.for_port(other.pid, free_port(), Path("/nonexistent.log"))
+        server._write_state(fake)
+        assert main(["server", "--stop"]) == 0
+        assert "left it alone" in capsys.readouterr().out
+        assert other.poll() is None  # still running
+        assert server.read_state() is None  # the stale record is gone
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_recycled_pid_is_not_ours() -> None:
+    """Same pid, different start time: a recycled pid must not be stopped."""
+    info = server.ServerInfo(pid=os.getpid(), port=1, url="http://127.0.0.1:1", api_url="http://127.0.0.1:1/api",
+                             log="", started=1.0)
+    assert not server.is_ours(info)
+
+
+def test_status_and_stop_with_nothing_recorded(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["server", "--status"]) == 3
+    assert "no Germinate-started Prefect server" in capsys.readouterr().out
+    assert main(["server", "--stop"]) == 0
+    assert "nothing to stop" in capsys.readouterr().out
+
+
+def test_busy_port_is_a_clear_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        with pytest.raises(ConfigError, match="already in use"):
+            server.start_server(sock.getsockname()[1])

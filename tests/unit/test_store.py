@@ -1,0 +1,387 @@
+"""The state store: every table round-trips, migrations match the models and keep data,
+parallel writers do not lock each other out, and a bad database URL is one clear line."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    create_engine,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+
+from germinate.errors import StoreError
+from germinate.migrations import alembic_config, current_revision, upgrade
+from germinate.store import Base, DateTime, Store, TicketRow, database_url
+
+STAMP = datetime(2026, 3, 4, 5, 6, 7, 123000, tzinfo=UTC)
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL cluster on a free loopback port, in a temporary folder.
+
+    PostgreSQL refuses to run as root, so as root the server runs as the ``postgres`` user
+    (``runuser``) in a folder that user owns.
+    """
+
+    def __init__(self, bin_dir: Path, data: Path, port: int, as_user: list[str]):
+        self.bin_dir, self.data, self.port, self.as_user = bin_dir, data, port, as_user
+        self._databases = 0
+
+    @classmethod
+    def start(cls) -> PostgresCluster:
+        initdbs = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                         key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+        if not initdbs:
+            pytest.skip("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb); "
+                        ".ci/install-system installs it")
+        pytest.importorskip("psycopg", reason="psycopg (the dev extra) is needed for PostgreSQL tests")
+        as_user: list[str] = []
+        root = Path(tempfile.mkdtemp(prefix="germinate-pg-"))
+        if os.getuid() == 0:
+            try:
+                pw = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.skip("running as root and there is no 'postgres' user to run PostgreSQL as")
+            if not shutil.which("runuser"):
+                pytest.skip("running as root and 'runuser' is missing; cannot start PostgreSQL")
+            os.chown(root, pw.pw_uid, pw.pw_gid)
+            as_user = ["runuser", "-u", "postgres", "--"]
+        cluster = cls(initdbs[-1].parent, root / "data", _closed_port(), as_user)
+        cluster._run("initdb", "-D", str(cluster.data), "-A", "trust", "-U", "germinate", "--no-sync",
+                     "-E", "UTF8")
+        options = f"-p {cluster.port} -h 127.0.0.1 -k {root} -F"
+        cluster._run("pg_ctl", "-D", str(cluster.data), "-o", options, "-l", str(root / "log"), "-w", "start")
+        return cluster
+
+    def _run(self, tool: str, *args: str) -> None:
+        proc = subprocess.run([*self.as_user, str(self.bin_dir / tool), *args], capture_output=True,
+                              text=True, timeout=120, cwd="/")
+        if proc.returncode != 0:
+            pytest.fail(f"{tool} failed: {proc.stderr or proc.stdout}")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://germinate@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """A fresh, empty database in the cluster."""
+        self._databases += 1
+        name = f"test_{self._databases}"
+        engine = create_engine(self.url().replace("postgresql://", "postgresql+psycopg://"),
+                               isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        engine.dispose()
+        return self.url(name)
+
+    def stop(self) -> None:
+        subprocess.run([*self.as_user, str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                        "-w", "stop"], capture_output=True, timeout=60, cwd="/")
+        shutil.rmtree(self.data.parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PostgresCluster]:
+    """One throwaway PostgreSQL cluster per session (skips with the reason when impossible)."""
+    cluster = PostgresCluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    return cluster.new_database()
+
+
+def sample_value(column: Any, n: int) -> Any:
+    """A distinctive value for a column of any of the store's types."""
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return STAMP
+    if isinstance(kind, JSON):
+        return {"n": n, "list": [1, 2.5, "é", None], "nested": {"ok": True}}
+    if isinstance(kind, Boolean):
+        return n % 2 == 0
+    if isinstance(kind, Integer):
+        return 1000 + n
+    if isinstance(kind, Float):
+        return 0.125 + n
+    if isinstance(kind, String | Text):
+        return f"{column.name}-{n}-é"[: getattr(kind, "length", None) or 10_000]
+    raise AssertionError(f"no sample for {column.name}: {kind!r}")
+
+
+def insert_every_table(store: Store, n: int = 1) -> dict[str, dict[str, Any]]:
+    """One row in every table with every column set; returns the values by table name."""
+    written: dict[str, dict[str, Any]] = {}
+    classes = {m.class_.__table__.name: m.class_ for m in Base.registry.mappers}
+    for table in Base.metadata.sorted_tables:  # parents before children (foreign keys)
+        values: dict[str, Any] = {}
+        for column in table.columns:
+            if column.foreign_keys:
+                parent = next(iter(column.foreign_keys)).column.table.name
+                values[column.name] = written[parent]["id"]
+            elif column.primary_key and isinstance(column.type, Integer):
+                continue
+            else:
+                values[column.name] = sample_value(column, n)
+        row = classes[table.name](**{_attr(classes[table.name], k): v for k, v in values.items()})
+        with store.session() as session:
+            session.add(row)
+            session.flush()
+            values.update({c.name: getattr(row, _attr(type(row), c.name)) for c in table.primary_key.columns})
+        written[table.name] = values
+    return written
+
+
+def _attr(cls: type, column_name: str) -> str:
+    return next(a.key for a in cls.__mapper__.column_attrs if a.columns[0].name == column_name)  # type: ignore[attr-defined]
+
+
+def test_every_table_round_trips(db_url: str) -> None:
+    store = Store.open(db_url)
+    written = insert_every_table(store)
+    store.close()
+    assert set(written) == set(Base.metadata.tables)
+
+    reopened = Store.open(db_url)
+    classes = {m.class_.__table__.name: m.class_ for m in Base.registry.mappers}
+    with reopened.session() as session:
+        for table, values in written.items():
+            cls = classes[table]
+            pk = tuple(values[c.name] for c in cls.__table__.primary_key.columns)
+            row = session.get(cls, pk if len(pk) > 1 else pk[0])
+            assert row is not None, table
+            for column, expected in values.items():
+                got = getattr(row, _attr(cls, column))
+                assert got == expected, f"{table}.{column}: {got!r} != {expected!r}"
+                if isinstance(expected, datetime):
+                    assert got.tzinfo is not None, f"{table}.{column} lost its time zone"
+    reopened.close()
+
+
+def test_defaults_are_aware_utc(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'x.db'}")
+    with store.session() as session:
+        session.add(TicketRow(project="p", ticket_id="t1", title="t", kind="bug", source="local"))
+    with store.session() as session:
+        row = session.scalars(select(TicketRow)).one()
+        assert row.labels == [] and row.status == "open"
+        assert row.created_at.tzinfo is not None
+        assert abs((datetime.now(UTC) - row.created_at).total_seconds()) < 60
+
+
+def test_default_location_is_under_germinate_home(tmp_path: Path, germinate_home: Path) -> None:
+    repo = tmp_path / "target"
+    repo.mkdir()
+    url = database_url(repo)
+    assert url.startswith(f"sqlite:///{germinate_home.resolve()}/projects/target-")
+    assert str(repo) not in url.removeprefix(f"sqlite:///{germinate_home.resolve()}")
+    store = Store.open(repo=repo)
+    assert current_revision(store.engine) is not None
+    store.close()
+
+
+# --- migrations ---------------------------------------------------------------------------
+
+
+def test_models_match_newest_migration(db_url: str) -> None:
+    """Changing a model without a new alembic revision fails here (autogenerate finds a diff)."""
+    engine = create_engine(Store(db_url).engine.url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert diff == [], f"models and migrations disagree; run alembic revision --autogenerate: {diff}"
+
+
+def _script_dir(engine: Engine) -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config(engine))
+
+
+def _table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.connect() as conn:
+        return {name: sorted(map(tuple, conn.execute(select(*[c for c in t.columns if c.name != "note"]))),
+                             key=repr)
+                for name, t in meta.tables.items() if name != "alembic_version"}
+
+
+def test_reopening_keeps_rows_and_revision(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    store = Store.open(url)
+    insert_every_table(store)
+    before = _table_rows(store.engine)
+    store.close()
+    again = Store.open(url)
+    assert _table_rows(again.engine) == before
+    assert current_revision(again.engine) == _script_dir(again.engine).get_current_head()
+
+
+def test_every_older_revision_upgrades_without_losing_rows(tmp_path: Path) -> None:
+    """For each revision before head: data written there survives ``upgrade head``."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'probe.db'}")
+    revisions = [r.revision for r in reversed(list(_script_dir(engine).walk_revisions()))]
+    engine.dispose()
+    assert revisions and revisions[0] == "0001"
+    for older in revisions[:-1]:
+        store = Store(f"sqlite:///{tmp_path / f'at-{older}.db'}")
+        upgrade(store.engine, older)
+        _insert_reflected(store.engine)
+        before = _table_rows(store.engine)
+        upgrade(store.engine)
+        after = _table_rows(store.engine)
+        assert {t: rows for t, rows in after.items() if t in before} == before
+
+
+def _insert_reflected(engine: Engine) -> None:
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.begin() as conn:
+        for table in meta.sorted_tables:
+            if table.name != "alembic_version":
+                conn.execute(table.insert().values({c.name: sample_value(c, 1) for c in table.columns
+                                                    if not c.foreign_keys}))
+
+
+NEXT_REVISION = '''
+"""test-only: add a column to tickets (SQLite rebuilds the whole table)"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "9999"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("tickets", recreate="always") as batch:
+        batch.add_column(sa.Column("note", sa.Text(), nullable=True))
+        batch.create_index("ix_tickets_status", ["status"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tickets", recreate="always") as batch:
+        batch.drop_index("ix_tickets_status")
+        batch.drop_column("note")
+'''
+
+
+def test_upgrade_that_rebuilds_a_table_keeps_its_rows(tmp_path: Path) -> None:
+    """A realistic next revision (batch table rebuild on SQLite) applied to a populated db."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    store = Store.open(url)
+    for n in range(3):
+        insert_every_table(store, n)
+    before = _table_rows(store.engine)
+
+    scripts = tmp_path / "migrations"
+    shutil.copytree(Path(alembic_config(store.engine).get_main_option("script_location") or ""), scripts,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    head = _script_dir(store.engine).get_current_head()
+    (scripts / "versions" / "9999_test_next.py").write_text(NEXT_REVISION.format(head=head))
+    with store.engine.begin() as conn:
+        cfg = alembic_config(store.engine)
+        cfg.set_main_option("script_location", str(scripts))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+    assert current_revision(store.engine) == "9999"
+    assert _table_rows(store.engine) == before
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(TicketRow.__table__)).scalar() == 3
+    store.close()
+
+
+# --- concurrency and errors -----------------------------------------------------------------
+
+WRITER = textwrap.dedent('''
+    import sys
+    from sqlalchemy import func, select
+    from germinate.store import AgentRunRow, Store, TicketRow
+    url, worker, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    store = Store.open(url)
+    for i in range(count):
+        with store.session() as s:
+            # read, then write in one transaction: the case that fails with "database is locked"
+            # when another writer slips in between a deferred BEGIN and the first write
+            s.scalar(select(func.count()).select_from(TicketRow))
+            s.add(TicketRow(project="p", ticket_id=f"{worker}-{i}", title="t", kind="bug", source="local"))
+            s.add(AgentRunRow(project="p", role="implementer", model="m", prompt_sha256="x", outcome="ok"))
+    print("ok", worker)
+''')
+
+
+def test_concurrent_writers_on_one_sqlite_file(tmp_path: Path) -> None:
+    """Several processes migrate and write one fresh SQLite file at once; every row lands."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    workers, count = 6, 25
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, url, str(w), str(count)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for w in range(workers)]
+    results = [p.communicate(timeout=120) for p in procs]
+    for proc, (out, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0 and out.startswith("ok"), err
+        assert "locked" not in err
+    store = Store.open(url)
+    with store.session() as session:
+        ids = set(session.scalars(select(TicketRow.ticket_id)))
+    assert ids == {f"{w}-{i}" for w in range(workers) for i in range(count)}
+    store.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_database_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GERMINATE_DATABASE_URL", f"postgresql://bob:s3cret@127.0.0.1:{_closed_port()}/state")
+    with pytest.raises(StoreError) as info:
+        Store.open()
+    message = str(info.value)
+    assert "\n" not in message
+    assert "cannot reach the state database" in message and "GERMINATE_DATABASE_URL" in message
+    assert "s3cret" not in message
+
+
+@pytest.mark.parametrize("url", ["not a url", "nosuchdb://host/x"])
+def test_bad_database_url_is_a_store_error(url: str) -> None:
+    with pytest.raises(StoreError) as info:
+        Store.open(url)
+    assert "\n" not in str(info.value)
