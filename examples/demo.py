@@ -66,7 +66,11 @@ def make_target(dest: Path) -> Path:
 def _approve_paused_runs(stop: threading.Event, approved: list[str], poll: float = 0.5) -> None:
     """Answer every paused growth cycle with 'approve', as a person would from a shell."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
     from prefect.client.schemas.objects import StateType
     from prefect.flow_runs import resume_flow_run
 
@@ -76,7 +80,8 @@ def _approve_paused_runs(stop: threading.Event, approved: list[str], poll: float
             runs = client.read_flow_runs(flow_run_filter=paused)
         for run in runs:
             run_id = str(run.id)
-            if run_id in approved or not (run.state and run.state.state_details.run_input_keyset):
+            waiting = run.state is not None and run.state.state_details.run_input_keyset
+            if run_id in approved or not waiting or not run.name.startswith("cycle-minicalc-"):
                 continue
             comment = "Checked the diff and the gate table; the evaluator change is safe."
             print(f"\n>>> cycle {run.name} waits for a person. The demo answers as if you had typed:\n"
@@ -123,7 +128,7 @@ def print_summary(result: DemoResult, ui_url: str | None) -> None:
             print(f"\nRejected {r.ticket.id if r.ticket else ''}: {r.decision.reason}")
     print(f"\nStopped: {result.stopped_because}")
     if ui_url:
-        print(f"\nPrefect UI: {ui_url}  (the server keeps running; stop it with 'germinate server stop')")
+        print(f"\nPrefect UI: {ui_url}  (the server keeps running; stop it with 'germinate server --stop')")
         print(f"  Runs:       {ui_url}/runs  -> 'grow-minicalc' and its 'cycle-minicalc-*' subflows")
         print(f"  Artifacts:  {ui_url}/artifacts  -> cycle reports, plans, metrics, progress")
         print("  Approvals:  a paused cycle shows its form (diff, gates, reward) on its run page")

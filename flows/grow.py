@@ -20,7 +20,7 @@ from prefect.context import get_run_context
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, ConfigDict, Field
 
-from flows.growth_cycle import APPROVE, REPO, ApproveMode, growth_cycle
+from flows.growth_cycle import APPROVE, REPO, ApproveMode, current_flow_run_id, growth_cycle
 from germinate.cycle_records import Spend, spend
 from germinate.cycle_report import summary_table
 from germinate.models import CycleReport
@@ -100,17 +100,19 @@ def grow_run_name() -> str:
         return f"grow-{Path(repo).name}"
 
 
-@flow(name="grow", flow_run_name=grow_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=4))
-def grow(repo: str = REPO, cycles: int | None = CYCLES, approve: ApproveMode = APPROVE,
+@flow(name="grow", flow_run_name=grow_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
+def grow(repo: str = REPO, cycles: int | None = CYCLES, approve: ApproveMode = APPROVE,  # type: ignore[assignment]
          dollars: float | None = DOLLARS, hours: float | None = HOURS) -> GrowResult:
     """Run growth cycles until the energy budget is spent or nothing worth doing is left."""
     logger = get_run_logger()
     repo = str(Path(repo).expanduser().resolve())
     loaded = load_seed(find_seed(repo))
     ensure_usable(repo)
-    run_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
+    run_id = current_flow_run_id()
     energy = energy_for(loaded, cycles, dollars, hours)
-    started, reports, tried = time.monotonic(), [], []
+    started = time.monotonic()
+    reports: list[CycleReport] = []
+    tried: list[str] = []
     default = f"refs/heads/{loaded.seed.project.repo.default_branch}"
     stop = ""
     while not stop:

@@ -16,12 +16,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
+from uuid import UUID
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.client.orchestration import get_client
 from prefect.context import get_run_context
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from flows.checkpoint import wait_for_approval
 from flows.cycle_loop import CycleState, improve_change
@@ -29,7 +30,7 @@ from germinate.cycle_act import human_feedback
 from germinate.cycle_decide import Approval
 from germinate.cycle_records import cycle_id_for, record_decision, start_cycle
 from germinate.errors import BudgetExceeded, GerminateError
-from germinate.models import CycleReport, Decision, Plan, Snapshot, Ticket
+from germinate.models import Change, CycleReport, Decision, Evaluation, Plan, Snapshot, Ticket
 from germinate.seed import LoadedSeed, find_seed, load_seed
 from germinate.workspace import ensure_usable, head_sha
 from tasks._caching import persisted
@@ -49,6 +50,24 @@ RUN = Field(None, description="The grow run this cycle belongs to (per-run budge
 ApproveMode = Literal["auto", "human"]
 
 
+class Decided(BaseModel):
+    """The decision and the change it judged (after any rounds a person asked for)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision: Decision
+    change: Change
+    evaluation: Evaluation | None
+    approval: Approval | None
+
+
+def current_flow_run_id() -> str:
+    """The id of the flow run this code runs in."""
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id)
+
+
 def cycle_run_name() -> str:
     """``cycle-{project}-{ticket}``: what runs, readable in the UI's run list."""
     params = get_run_context().flow_run.parameters  # type: ignore[union-attr]
@@ -60,9 +79,8 @@ def cycle_run_name() -> str:
 
 
 def _rename(ticket: Ticket, project: str) -> None:
-    flow_run = get_run_context().flow_run  # type: ignore[union-attr]
     with get_client(sync_client=True) as client:
-        client.update_flow_run(flow_run.id, name=f"cycle-{project}-{ticket.id}")
+        client.update_flow_run(UUID(current_flow_run_id()), name=f"cycle-{project}-{ticket.id}")
 
 
 def _report(cycle_id: str, project: str, started: datetime, *, ticket: Ticket | None = None,
@@ -78,17 +96,16 @@ def _report(cycle_id: str, project: str, started: datetime, *, ticket: Ticket | 
             tokens, dollars, known = s.tokens, s.dollars, s.cost_known
         finally:
             store.close()
-    flow_run = get_run_context().flow_run  # type: ignore[union-attr]
     return CycleReport(
         cycle_id=cycle_id, project=project, ticket=ticket, decision=decision,
         coverage_before=before.coverage.total if before else None, coverage_after=after, tokens=tokens,
         cost_usd=dollars, cost_known=known, started_at=started, finished_at=datetime.now(UTC),
-        change_url=change_url, flow_run_id=str(flow_run.id),
+        change_url=change_url, flow_run_id=current_flow_run_id(),
     )
 
 
 @flow(name="growth-cycle", flow_run_name=cycle_run_name, log_prints=True)
-def growth_cycle(repo: str = REPO, ticket_id: str | None = TICKET, approve: ApproveMode = APPROVE,
+def growth_cycle(repo: str = REPO, ticket_id: str | None = TICKET, approve: ApproveMode = APPROVE,  # type: ignore[assignment]
                  run_id: str | None = RUN) -> CycleReport:
     """Grow the target by one ticket: sense, plan, act, critique, test, decide, log."""
     started = datetime.now(UTC)
@@ -96,7 +113,7 @@ def growth_cycle(repo: str = REPO, ticket_id: str | None = TICKET, approve: Appr
     loaded = load_seed(find_seed(repo))
     ensure_usable(repo)
     project = loaded.seed.project.name
-    run_id = run_id or str(get_run_context().flow_run.id)  # type: ignore[union-attr]
+    run_id = run_id or current_flow_run_id()
     default = f"refs/heads/{loaded.seed.project.repo.default_branch}"
     before = persisted(sense)(repo, loaded, ref=default)
     selection = select_tickets_task(repo, loaded, before, ticket_id)
@@ -109,12 +126,12 @@ def growth_cycle(repo: str = REPO, ticket_id: str | None = TICKET, approve: Appr
 
 
 def _grow_ticket(repo: str, loaded: LoadedSeed, ticket: Ticket, before: Snapshot, *,
-                 approve: Literal["auto", "human"], run_id: str, started: datetime) -> CycleReport:
+                 approve: ApproveMode, run_id: str, started: datetime) -> CycleReport:
     project = loaded.seed.project.name
     store = open_store(repo)
     try:
         cycle_id = cycle_id_for(store, ticket.id, before.commit)
-        flow_run_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
+        flow_run_id = current_flow_run_id()
         branch, worktree = prepare_worktree_task(repo, ticket.id, before.commit)
         start_cycle(store, cycle_id=cycle_id, project=project, ticket=ticket, flow_run_id=flow_run_id,
                     base_sha=before.commit, branch=branch, seed_hash=loaded.sha256)
@@ -127,7 +144,7 @@ def _grow_ticket(repo: str, loaded: LoadedSeed, ticket: Ticket, before: Snapshot
         plan = persisted(plan_task)(repo, loaded, ticket, before, worktree=worktree, cycle_id=cycle_id,
                                     run_id=run_id)
     except GerminateError as exc:  # a budget, or no model answered: a named outcome, not a crash
-        outcome = "deferred" if isinstance(exc, BudgetExceeded) else "failed"
+        outcome: Literal["deferred", "failed"] = "deferred" if isinstance(exc, BudgetExceeded) else "failed"
         decision = Decision(cycle_id=cycle_id, ticket_id=ticket.id, outcome=outcome,
                             reason=f"planning stopped: {type(exc).__name__}: {exc}", base_sha=before.commit)
         _record_early(repo, decision)
@@ -147,43 +164,52 @@ def _record_early(repo: str, decision: Decision) -> None:
         store.close()
 
 
-def _act_decide_land(state: CycleState, plan: Plan, *, approve: Literal["auto", "human"],
-                     started: datetime) -> CycleReport:
-    repo, loaded, before = state.repo, state.loaded, state.before
-    seed = loaded.seed
-    feedback, approval, human_rounds = "", None, 0
-    while True:
-        change, evaluation = improve_change(state, plan, feedback)
-        update_progress(state.progress, 75, "deciding")
-        decision = persisted(decide_task)(repo, loaded, plan, change, evaluation, before, approve=approve,
-                                          cycle_id=state.cycle_id, run_id=state.run_id, approval=approval)
-        if decision.outcome != "awaiting_human":
-            break
+def _decide(state: CycleState, plan: Plan, change: Change, evaluation: Evaluation | None,
+            approve: ApproveMode, approval: Approval | None = None, advisory: str | None = None) -> Decision:
+    update_progress(state.progress, 75, "deciding")
+    return persisted(decide_task)(state.repo, state.loaded, plan, change, evaluation, state.before,
+                                  approve=approve, cycle_id=state.cycle_id, run_id=state.run_id,
+                                  approval=approval, advisory=advisory)
+
+
+def _decide_with_people(state: CycleState, plan: Plan, approve: ApproveMode) -> Decided:
+    """Decide; while a person is needed, pause for them: approve/reject decide again,
+    request changes sends the comment to the implementer (at most max_review_rounds + 1 times)."""
+    seed = state.loaded.seed
+    change, evaluation = improve_change(state, plan)
+    decision = _decide(state, plan, change, evaluation, approve)
+    human_rounds = 0
+    while decision.outcome == "awaiting_human":
         update_progress(state.progress, 80, "waiting for a person")
         answer = wait_for_approval(decision, plan, change.diff, round=human_rounds,
                                    timeout_minutes=seed.checkpoints.approval_timeout_minutes)
-        approval_id = record_approval_task(repo, state.cycle_id, answer.action, answer.by, answer.comment,
-                                           change.head_sha)
-        approval = Approval(action=answer.action, by=answer.by, comment=answer.comment, approval_id=approval_id)
+        approval_id = record_approval_task(state.repo, state.cycle_id, answer.action, answer.by,
+                                           answer.comment, change.head_sha)
+        approval = answer.model_copy(update={"approval_id": approval_id})
         if answer.action == "request_changes" and human_rounds < seed.execution.max_review_rounds + 1:
             human_rounds += 1
-            feedback, approval = human_feedback(answer.comment, answer.by), None
+            change, evaluation = improve_change(state, plan, human_feedback(answer.comment, answer.by))
+            decision = _decide(state, plan, change, evaluation, approve)
             continue
-        decision = persisted(decide_task)(repo, loaded, plan, change, evaluation, before, approve=approve,
-                                          cycle_id=state.cycle_id, run_id=state.run_id, approval=approval,
-                                          advisory=decision.advisory)
-        break
+        decision = _decide(state, plan, change, evaluation, approve, approval, decision.advisory)
+        return Decided(decision=decision, change=change, evaluation=evaluation, approval=approval)
+    return Decided(decision=decision, change=change, evaluation=evaluation, approval=None)
+
+
+def _act_decide_land(state: CycleState, plan: Plan, *, approve: ApproveMode, started: datetime) -> CycleReport:
+    decided = _decide_with_people(state, plan, approve)
+    decision, change, evaluation = decided.decision, decided.change, decided.evaluation
     change_url = ""
     if decision.outcome in ("merged", "pr_opened") and evaluation is not None:
         update_progress(state.progress, 90, "landing")
-        landing = land_task(repo, loaded, plan, decision, change, before=before, evaluation=evaluation,
-                            approve=approve, approval=approval)
+        landing = land_task(state.repo, state.loaded, plan, decision, change, before=state.before,
+                            evaluation=evaluation, approve=approve, approval=decided.approval)
         decision, change_url = landing.decision, landing.change_url
         evaluation = landing.evaluation or evaluation
     after = evaluation.coverage.total if evaluation else None
-    report = _report(state.cycle_id, seed.project.name, started, ticket=plan.ticket, decision=decision,
-                     before=before, after=after, change_url=change_url, repo=repo)
-    report = log_task(repo, report, plan, change.diff, before, evaluation, state.worktree)
+    report = _report(state.cycle_id, state.loaded.seed.project.name, started, ticket=plan.ticket,
+                     decision=decision, before=state.before, after=after, change_url=change_url, repo=state.repo)
+    report = log_task(state.repo, report, plan, change.diff, state.before, evaluation, state.worktree)
     update_progress(state.progress, 100, f"{decision.outcome}: {decision.reason[:200]}")
     return report
 

@@ -8,11 +8,16 @@ The worktree and its branch belong to Germinate (under the state folder), never 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from germinate.diff import changeset_between
 from germinate.errors import BudgetExceeded, GerminateError
 from germinate.models import Change, Evaluation, Plan, Review
 from germinate.workspace import add_worktree, branch_name, commit_worktree, head_sha, run_git
+
+if TYPE_CHECKING:
+    from germinate.llm import Gateway
+    from germinate.seed import Seed
 
 MAX_FEEDBACK_CHARS = 4000
 
@@ -49,7 +54,7 @@ def describe_change(
 
 
 def act_round(
-    gateway: object, seed: object, plan: Plan, *, worktree: Path, branch: str, base_sha: str,
+    gateway: Gateway, seed: Seed, plan: Plan, *, worktree: Path, branch: str, base_sha: str,
     start_sha: str, feedback: str, round: int,
 ) -> Change:
     """Run the implementer (tests first on round 0) once and commit what it applied."""

@@ -93,14 +93,20 @@ def decide(
         return outcome("rejected", f"blocked by gate(s): {blocking}")
     reasons = human_reasons(seed, gates, approve_mode)
     if reasons:
-        if approval is None or approval.action == "request_changes":
+        if approval is None:
             return outcome("awaiting_human", "needs a human: " + "; ".join(reasons))
+        if approval.action == "request_changes":
+            return outcome("rejected", "changes were requested again after the last round a person may ask "
+                           "for (execution.max_review_rounds + 1); branch kept" +
+                           (f": {approval.comment}" if approval.comment else ""))
         if approval.action == "timeout":
             return outcome("deferred", "approval timed out; branch and ticket kept for later: " + "; ".join(reasons))
         if approval.action == "reject":
             who = f" by {approval.by}" if approval.by else ""
             return outcome("rejected", f"rejected{who} at the checkpoint" + (f": {approval.comment}" if approval.comment else ""))
-    approved = " (approved" + (f" by {approval.by})" if approval and approval.by else ")") if reasons else ""
+    approved = ""
+    if approval is not None and approval.action == "approve":
+        approved = f" (approved by {approval.by})" if approval.by else " (approved)"
     if seed.automation_contract.merge_policy.allow_auto_merge:
         return outcome("merged", f"every blocking gate passed; auto-merge allowed{approved}")
     return outcome("pr_opened", f"every blocking gate passed; auto-merge not allowed: a person merges{approved}")

@@ -120,7 +120,7 @@ def summary_table(reports: list[CycleReport]) -> str:
     out = [header, "-" * len(header)]
     for i, r in enumerate(reports, 1):
         ticket = r.ticket.id if r.ticket else "-"
-        outcome = r.decision.outcome if r.decision else "-"
+        outcome: str = r.decision.outcome if r.decision else "-"
         if r.decision is not None and r.decision.approval_id is not None:
             outcome += " (approved)"
         cov = f"{_pct(r.coverage_before)} -> {_pct(r.coverage_after)}"

@@ -23,13 +23,34 @@ Loc = tuple[str | int, ...]
 class _Positions:
     """Maps key paths to (line, column) of the key (for mappings) or value, 1-based."""
 
-    def __init__(self) -> None:
+    # Aliases can make a small file expand exponentially ("billion laughs"); no real seed is near this.
+    MAX_NODES = 200_000
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
         self.keys: dict[Loc, tuple[int, int]] = {}
         self.values: dict[Loc, tuple[int, int]] = {}
         self.duplicates: list[tuple[Loc, tuple[int, int]]] = []
+        self.cycles: list[tuple[Loc, tuple[int, int]]] = []
+        self._open: set[int] = set()
 
-    def walk(self, node: yaml.Node, loc: Loc = ()) -> Any:
+    def walk(self, node: yaml.Node, loc: Loc = ()) -> None:
         self.values[loc] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.count += 1
+        if self.count > self.MAX_NODES:
+            raise SeedError([f"{self.path}: the seed expands to more than {self.MAX_NODES} values (nested "
+                             "'*alias' references?). Fix: write the values out instead of nesting aliases"])
+        if id(node) in self._open:  # an alias that refers to its own ancestor
+            self.cycles.append((loc, self.values[loc]))
+            return
+        self._open.add(id(node))
+        try:
+            self._walk_children(node, loc)
+        finally:
+            self._open.discard(id(node))
+
+    def _walk_children(self, node: yaml.Node, loc: Loc) -> None:
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -38,11 +59,11 @@ class _Positions:
                 if key in out:
                     self.duplicates.append((child, (key_node.start_mark.line + 1, key_node.start_mark.column + 1)))
                 self.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                out[key] = self.walk(value_node, child)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.walk(item, (*loc, i)) for i, item in enumerate(node.value)]
-        return None
+                out[key] = None
+                self.walk(value_node, child)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                self.walk(item, (*loc, i))
 
     def at(self, loc: Loc) -> tuple[int, int]:
         """Position of the deepest known prefix of ``loc``."""
@@ -195,8 +216,12 @@ def parse_seed_text(text: str, path: Path) -> Seed:
     if not isinstance(data, dict):
         raise SeedError([f"{path}:1:1: the seed must be a mapping of sections, got {type(data).__name__}. "
                          "Fix: start with 'version: 1' and 'project: {name: ...}'"])
-    positions = _Positions()
+    positions = _Positions(path)
     positions.walk(node)
+    if positions.cycles:
+        raise SeedError([f"{path}:{line}:{col}: {_dotted(loc)}: an alias refers to a value that contains it "
+                         "(a cycle). Fix: copy the values instead of using '*alias' here"
+                         for loc, (line, col) in positions.cycles])
     problems = [
         (line, col, f"{path}:{line}:{col}: {_dotted(loc)}: key appears twice; the second would "
                     "silently win. Fix: keep one")

@@ -314,6 +314,9 @@ class Store:
                 f"{exc}. Fix: install its driver (PostgreSQL: psycopg) or unset GERMINATE_DATABASE_URL"
             ) from None
         if self.engine.dialect.name == "sqlite":
+            database = self.engine.url.database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -64,6 +64,9 @@ class WriteGate:
 
     def land(self, decision: Decision, change: ChangeRequest | None, worktree: Path, message: str) -> str:
         """Merge the decided change into the default branch; returns the new default-branch SHA."""
+        if change is None and decision.branch:  # the branch's open change request, if any
+            found = self.forge.find_change_request(decision.branch)
+            change = found if found is not None and found.state == "open" else None
         target = f"cr:{change.id}" if change is not None and change.id else f"ticket:{decision.ticket_id}"
         self._check("merge", target, decision, worktree=worktree, merge=True,
                     extra_targets=[f"cr:{change.id}"] if change is not None and change.id else [])

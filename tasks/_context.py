@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from germinate.seed import LoadedSeed
 from germinate.store import Store
+
+if TYPE_CHECKING:
+    from germinate.llm import Gateway
 
 
 def open_store(repo: str | Path) -> Store:
@@ -13,7 +17,7 @@ def open_store(repo: str | Path) -> Store:
     return Store.open(repo=Path(repo))
 
 
-def open_gateway(loaded: LoadedSeed, store: Store, *, cycle_id: str, run_id: str) -> object:
+def open_gateway(loaded: LoadedSeed, store: Store, *, cycle_id: str, run_id: str) -> Gateway:
     """The model gateway for one cycle: ledger rows carry the cycle and the run."""
     from germinate.llm import Gateway
 

@@ -173,16 +173,23 @@ def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree
 
 
 def measure(repo: Path, loaded: Any, base_sha: str, changes: Any, worktree: Path, base_worktree: Path) -> tuple[Any, Any]:
-    """Tests under coverage at base (a minimal Snapshot) and head (an Evaluation), via sense."""
+    """Tests under coverage at base (a minimal Snapshot) and head (an Evaluation), via sense.
+
+    The two runs are independent processes in separate worktrees: they run side by side.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from germinate.metrics import evaluate_change, measure_tests
     from germinate.models import ComplexityReport, GitState, Snapshot
 
-    tests, coverage = measure_tests(base_worktree, loaded.seed, repo=repo)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        base_job = pool.submit(measure_tests, base_worktree, loaded.seed, repo=repo)
+        evaluation = evaluate_change(repo, worktree, loaded, base_sha=base_sha, changed_files=changes.paths(),
+                                     added_lines=changes.added_line_numbers())
+        tests, coverage = base_job.result()
     base_snapshot = Snapshot(repo=str(repo), commit=base_sha, seed_hash=loaded.sha256, tests=tests,
                              coverage=coverage, complexity=ComplexityReport(), git=GitState(sha=base_sha),
                              health="green" if tests.green else "red")
-    evaluation = evaluate_change(repo, worktree, loaded, base_sha=base_sha, changed_files=changes.paths(),
-                                 added_lines=changes.added_line_numbers())
     return evaluation, base_snapshot
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from germinate.metrics.report import failing_tests, first_line, least_covered, most_complex, percent
 from germinate.models import Snapshot
 
 
@@ -24,39 +25,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
-
-
 def summary(snap: Snapshot, hot_spots: int = 5) -> list[str]:
     """The human summary: one line per measurement, then hot spots, candidates and problems."""
     t, c, cx, g = snap.tests, snap.coverage, snap.complexity, snap.git
     stmts = sum(f.statements for f in c.files.values())
     covered = sum(f.covered for f in c.files.values())
-    crit = ", ".join(f"{p} {_pct(v)}" for p, v in c.critical_paths.items()) or "none configured"
+    crit = ", ".join(f"{p} {percent(v)}" for p, v in c.critical_paths.items()) or "none configured"
     lines = [
         f"repo         {snap.repo} @ {snap.commit[:12]} ({g.branch or 'detached'}, {'dirty' if g.dirty else 'clean'})",
         f"seed         {snap.seed_hash[:12]}",
         f"health       {snap.health}",
         f"tests        {t.status}: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped "
         f"in {t.duration_s:.1f}s ({t.command})",
-        f"coverage     {_pct(c.total)} ({covered}/{stmts} statements, {len(c.files)} files); critical: {crit}",
+        f"coverage     {percent(c.total)} ({covered}/{stmts} statements, {len(c.files)} files); critical: {crit}",
         f"complexity   mean {cx.mean_complexity:.2f}, max {cx.max_complexity}; MI mean {cx.mean_mi:.1f}; "
         f"{len(cx.files)} files",
         f"limits       {len(cx.files_over_limit)} files, {len(cx.functions_over_limit)} functions over the seed's limits",
     ]
-    weak = sorted((f for f in c.files.values() if f.statements), key=lambda f: (f.percent, -f.statements))
+    weak = least_covered(snap, hot_spots)
     if weak:
         lines.append("least covered")
-        lines += [f"  {f.percent:6.1%}  {f.path} ({f.covered}/{f.statements})" for f in weak[:hot_spots]]
-    functions = sorted((fn for f in cx.files.values() for fn in f.functions), key=lambda fn: -fn.complexity)
+        lines += [f"  {f.percent:6.1%}  {f.path} ({f.covered}/{f.statements})" for f in weak]
+    functions = most_complex(snap, hot_spots)
     if functions:
         lines.append("most complex")
-        lines += [f"  {fn.complexity:4d} {fn.rank}  {fn.path}:{fn.lineno} {fn.name}" for fn in functions[:hot_spots]]
-    failing = [case for case in t.cases if case.outcome in ("failed", "error")]
+        lines += [f"  {fn.complexity:4d} {fn.rank}  {fn.path}:{fn.lineno} {fn.name}" for fn in functions]
+    failing = failing_tests(snap)
     if failing:
         lines.append("failing tests")
-        lines += [f"  {case.id}: {(case.message.splitlines() or [''])[0][:100]}" for case in failing[:10]]
+        lines += [f"  {case.id}: {first_line(case.message)[:100]}" for case in failing[:10]]
     lines.append(f"candidates   {len(snap.candidates)}")
     lines += [f"  {cand.id}: {cand.title}" for cand in snap.candidates[:10]]
     if snap.problems:

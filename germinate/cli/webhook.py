@@ -27,6 +27,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    secret = os.environ.get(SECRET_ENV, "")
+    if not secret:
+        raise ConfigError(f"{SECRET_ENV} is not set. Fix: export the secret you entered in the GitHub webhook "
+                          "settings (a long random string, e.g. from 'openssl rand -hex 32')")
     from flows.intake import start_growth_cycle
     from germinate.forge.factory import open_forge
     from germinate.seed import find_seed, load_seed
@@ -34,10 +38,6 @@ def run_serve(args: argparse.Namespace) -> int:
     from germinate.webhook import WebhookReceiver, make_server
     from germinate.writegate import WriteGate
 
-    secret = os.environ.get(SECRET_ENV, "")
-    if not secret:
-        raise ConfigError(f"{SECRET_ENV} is not set. Fix: export the secret you entered in the GitHub webhook "
-                          "settings (a long random string, e.g. from 'openssl rand -hex 32')")
     repo = Path(args.repo).resolve()
     seed = load_seed(find_seed(repo)).seed
     store = Store.open(repo=repo)

@@ -3,8 +3,8 @@
 Files are nodes; file A points to file B when A uses a name B defines. Names A imports
 are followed to the module they come from (so ``from typing import Any`` never points at
 a repository function called ``Any``); other names, and attributes (``x.merge``, weighted
-far lower), point at every file defining them, split between those files. Builtins and names defined almost everywhere carry no signal.
-The PageRank teleports to the ticket's scope files and to files defining or named by the
+far lower), point at every file defining them, split between those files. Builtins and
+names defined almost everywhere carry no signal. The PageRank teleports to the ticket's scope files and to files defining or named by the
 identifiers it mentions; a definition scores by the rank flowing into it along its name.
 """
 
@@ -88,9 +88,50 @@ def in_scope(path: str, scope: Iterable[str]) -> bool:
     return False
 
 
+# Ticket titles and bodies are prose: their common words are not identifiers to boost.
+_PROSE = """the and for with this that when then than from into onto have has had not but are was
+    were will would should could can may must its it's our your their there here what which who
+    how why all any each every some more most less few many much very also only just like make
+    makes made use uses used using add adds added adding fix fixes fixed remove removes removed
+    update updates updated change changes changed support supports new old set get run runs test
+    tests file files code function functions method methods class classes module modules value
+    values return returns error errors bug bugs issue issues case cases need needs able instead
+    should after before about over under without within does done doing being been same other
+    line lines name names type types data list dict string number true false none null"""
+PROSE_WORDS = frozenset(_PROSE.split())
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _looks_like_code(word: str) -> bool:
+    return "_" in word or any(c.isdigit() for c in word) or any(c.isupper() for c in word[1:])
+
+
 def mention_words(mentions: Iterable[str]) -> set[str]:
-    """Identifiers in the mentions: ``Session.merge`` gives ``Session`` and ``merge``."""
-    return {w for m in mentions for w in re.split(r"\W+", m) if len(w) >= 3}
+    """Identifiers in the mentions: ``Session.merge`` gives ``Session`` and ``merge``.
+
+    Mentions may be whole ticket texts: common English words are dropped unless they are
+    written like code (``snake_case``, ``camelCase``, in backticks, or dotted).
+    """
+    words: set[str] = set()
+    for mention in mentions:
+        coded = {
+            w
+            for chunk in re.findall(r"`([^`]+)`|(\w+(?:\.\w+)+)", mention)
+            for part in chunk
+            for w in IDENTIFIER.findall(part)
+        }
+        for word in IDENTIFIER.findall(mention):
+            if len(word) >= 3 and (
+                word in coded or _looks_like_code(word) or word.lower() not in PROSE_WORDS
+            ):
+                words.add(word)
+    return words
+
+
+def _path_named(path: str, words: set[str]) -> bool:
+    """Whether a folder or the file stem of ``path`` is one of ``words`` (``cart`` for shop/cart.py)."""
+    parts = path.removesuffix(".py").split("/")
+    return any(part in words for part in parts)
 
 
 class _Graph:
@@ -156,7 +197,7 @@ def _personalisation(
     for path in summaries:
         if in_scope(path, scope):
             personal[path] += SCOPE_WEIGHT
-        if any(w in path for w in graph.words):
+        if _path_named(path, graph.words):
             personal[path] += PATH_MENTION_WEIGHT
     for word in graph.words:
         for path in graph.defined_in.get(word, ()):

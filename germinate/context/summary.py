@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 4
 SKIP_DIRS = {
     ".git",
     ".venv",
@@ -34,6 +34,7 @@ SKIP_DIRS = {
     ".ruff_cache",
 }
 MAX_SIGNATURE = 200
+TYPING_FACTORIES = {"TypeVar", "ParamSpec", "TypeVarTuple", "NewType"}
 
 Summary = dict[
     str, Any
@@ -53,20 +54,43 @@ def signature(node: ast.AST) -> str:
     return ""
 
 
+def _is_overload(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(
+        (isinstance(d, ast.Name) and d.id == "overload")
+        or (isinstance(d, ast.Attribute) and d.attr == "overload")
+        for d in node.decorator_list
+    )
+
+
+def _is_constant(node: ast.Assign | ast.AnnAssign, name: str) -> bool:
+    """UPPER_CASE module constants; not one-letter names nor TypeVar("T")-style declarations."""
+    if len(name) < 2 or not name.isupper():
+        return False
+    value = node.value
+    if isinstance(value, ast.Call):
+        func = (
+            value.func.id if isinstance(value.func, ast.Name) else getattr(value.func, "attr", "")
+        )
+        return func not in TYPING_FACTORIES
+    return True
+
+
 def _definitions(tree: ast.Module) -> list[list[Any]]:
     out: list[list[Any]] = []
 
     def walk(body: list[ast.stmt], depth: int, parent: int) -> None:
         for node in body:
-            if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-                kind = "class" if isinstance(node, ast.ClassDef) else "def"
-                out.append([kind, node.name, node.lineno, depth, signature(node), parent])
-                if kind == "class" and depth < 2:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if not _is_overload(node):  # the implementation's signature is the one to show
+                    out.append(["def", node.name, node.lineno, depth, signature(node), parent])
+            elif isinstance(node, ast.ClassDef):
+                out.append(["class", node.name, node.lineno, depth, signature(node), parent])
+                if depth < 2:
                     walk(node.body, depth + 1, node.lineno)
             elif depth == 0 and isinstance(node, ast.Assign | ast.AnnAssign):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 for target in targets:
-                    if isinstance(target, ast.Name) and target.id.isupper():
+                    if isinstance(target, ast.Name) and _is_constant(node, target.id):
                         out.append(["const", target.id, node.lineno, 0, target.id, 0])
 
     walk(tree.body, 0, 0)
@@ -112,7 +136,7 @@ def cached_summary(source: bytes, cache_dir: Path | None) -> Summary:
     entry = cache_dir / f"v{SUMMARY_VERSION}" / digest[:2] / f"{digest}.json" if cache_dir else None
     if entry is not None and entry.is_file():
         try:
-            cached: Summary = json.loads(entry.read_text())
+            cached: Summary = json.loads(entry.read_text(encoding="utf-8"))
             return cached
         except (OSError, ValueError):
             pass  # a torn or foreign entry is rebuilt and overwritten below
@@ -120,7 +144,7 @@ def cached_summary(source: bytes, cache_dir: Path | None) -> Summary:
     if entry is not None:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = entry.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(summary, separators=(",", ":")))
+        tmp.write_text(json.dumps(summary, separators=(",", ":")), encoding="utf-8")
         tmp.replace(entry)  # atomic: concurrent builders never see half an entry
     return summary
 

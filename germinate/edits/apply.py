@@ -80,10 +80,14 @@ class EditReport:
         if self.ok:
             files = ", ".join(self.changed_files) or "no files"
             return f"All {total} edit blocks were applied ({files})."
-        out = [f"# {len(self.failed)} of {total} edit blocks failed."]
+        out = [f"# {len(self.failed)} of {total} edit block{'s' if total != 1 else ''} failed."]
         if self.applied:
-            kept = "block was" if len(self.applied) == 1 else f"{len(self.applied)} blocks were"
-            out.append(f"The other {kept} applied and kept: do not resend them.")
+            if len(self.applied) == 1:
+                out.append("The other block was applied and is kept: do not resend it.")
+            else:
+                out.append(
+                    f"The other {len(self.applied)} blocks were applied and are kept: do not resend them."
+                )
         for number, (block, reason) in enumerate(self.failed, 1):
             shown = fmt.render_block(block).rstrip("\n")
             fence = "````" if "```" in shown else "```"
@@ -155,10 +159,26 @@ def _similar_files(root: Path, rel: str) -> str:
     return fmt.MSG_SIMILAR_FILES.format(names=", ".join(pool)) if pool else ""
 
 
+def _enclosing(content: str, line: int) -> str:
+    """The headers enclosing ``line`` (1-based), outermost first: ``class A: > def f(self):``."""
+    lines = content.splitlines()
+    target = lines[line - 1] if 0 < line <= len(lines) else ""
+    depth = len(target) - len(target.lstrip())
+    chain: list[str] = []
+    for above in reversed(lines[: line - 1]):
+        indent = len(above) - len(above.lstrip())
+        if above.strip() and indent < depth:
+            chain.append(above.strip())
+            depth = indent
+    return " > ".join(reversed(chain))
+
+
 def _no_match_reason(block: EditBlock, content: str, count: int, places: list[int]) -> str:
     path = block.path
     if count > 1:
-        return fmt.MSG_AMBIGUOUS.format(count=count, path=path, places=", ".join(map(str, places)))
+        text = fmt.MSG_AMBIGUOUS.format(count=count, path=path, places=", ".join(map(str, places)))
+        inside = [f"- line {p}: inside `{h}`" for p in places[:5] if (h := _enclosing(content, p))]
+        return "\n".join([text, *inside])
     parts = [fmt.MSG_NO_MATCH.format(path=path)]
     if any(line.strip() in ("...", "# ...") for line in block.search.splitlines()):
         parts.append(fmt.MSG_ELLIPSIS)
@@ -249,7 +269,12 @@ def apply_edit_blocks(worktree: Path, blocks: list[EditBlock]) -> EditReport:
     report = EditReport()
     applied_to: dict[str, list[EditBlock]] = {}
     for block in blocks:
-        reason = _apply_one(tree, block)
+        try:
+            reason = _apply_one(tree, block)
+        except OSError as err:  # a file where a folder should be, permissions, a full disk
+            reason = fmt.MSG_OS_ERROR.format(
+                path=block.path, error=f"{type(err).__name__}: {err.strerror or err}"
+            )
         if reason is not None:
             report.failed.append((block, reason))
             continue

@@ -150,7 +150,8 @@ def locate(content: str, search: str, replace: str) -> Match | NoMatch:
         if any(_indent(line).startswith("\t") for line in lines[start : start + len(core)])
         else " "
     )
-    shifted = _reindent(core_repl, offset, unit) if offset else core_repl
+    # re-indent on any offset, and always in tab-indented code (four spaces are not a tab)
+    shifted = _reindent(core_repl, offset, unit) if offset or unit == "\t" else core_repl
     if shifted is None:
         return NoMatch(0, [])
     return Match(start, start + len(core), shifted, "whitespace")

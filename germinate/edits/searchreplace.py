@@ -91,6 +91,9 @@ MSG_EXISTS = (
 MSG_DELETE_MISSING = "{path} does not exist, so it cannot be deleted."
 MSG_NOT_A_FILE = "{path} is a directory, not a file; edit blocks work on single files."
 MSG_NOT_TEXT = "{path} is not UTF-8 text; it cannot be edited with edit blocks."
+MSG_OS_ERROR = (
+    "{path} could not be written ({error}). Check the path; send the block again with a valid one."
+)
 MSG_NO_CHANGE = "SEARCH and REPLACE are identical: this block changes nothing."
 MSG_BAD_PATH = (
     "Refused path {path!r}: {why}. Use a path relative to the repository root, inside it."
@@ -139,13 +142,16 @@ class EditParseError(GerminateError):
 
 # --- the parser ------------------------------------------------------------------------------
 
-HEAD = re.compile(r"^\s*<{5,9}\s*(SEARCH|ORIGINAL|DELETE)\s*`*\s*$", re.IGNORECASE)
+HEAD = re.compile(
+    r"^\s*<{5,9}\s*(SEARCH|ORIGINAL|DELETE)(?:\s*[:\s]\s*(\S+?))?\s*`*\s*$", re.IGNORECASE
+)
 DIVIDER = re.compile(r"^\s*={5,9}\s*$")
 TAIL = re.compile(r"^\s*>{5,9}\s*(REPLACE|UPDATED|DELETE)?\s*`*\s*$", re.IGNORECASE)
 FENCE = re.compile(r"^\s*(```|~~~)")
 LABEL = re.compile(
     r"^(?:file(?:name)?|path|new file|create|update|edit|modify)\s*[:=]\s*", re.IGNORECASE
 )
+LIST_MARKER = re.compile(r"^(?:[-*+]|\d+[.)])\s+")
 PATHLIKE = re.compile(r"^[\w.\-/\\@+~]+$")
 BACKTICKED = re.compile(r"`([^`\s]+)`")
 DIFF_LINE = re.compile(r"^(--- a/|\+\+\+ b/|@@ -\d)", re.MULTILINE)
@@ -159,14 +165,14 @@ def _looks_like_path(name: str) -> bool:
 
 
 def clean_filename(line: str) -> str | None:
-    """The file path a line names, tolerating `backticks`, **bold**, '# headings' and 'File:'."""
+    """The file path a line names, tolerating `backticks`, **bold**, '# headings', '- ' and 'File:'."""
     text = line.strip()
     if not text or FENCE.match(text):
         fence_info = text.lstrip("`~").split()
         # ```python pkg/a.py  or  ```pkg/a.py
         candidates = [c.split("=", 1)[-1] for c in fence_info if "/" in c or "." in c]
         return candidates[-1].strip("\"'") if len(candidates) == 1 else None
-    text = text.lstrip("#").strip().rstrip(":").strip()
+    text = LIST_MARKER.sub("", text.lstrip("#").strip()).rstrip(":").strip()
     text = LABEL.sub("", text).strip("*`'\" ").rstrip(":").replace("\\_", "_")
     if _looks_like_path(text):
         return text.replace("\\", "/")
@@ -228,7 +234,8 @@ def parse_edit_blocks(text: str) -> list[EditBlock]:
             i += 1
             continue
         n = len(blocks) + 1
-        name = _find_filename(lines, i, floor) or current
+        named = clean_filename(head.group(2)) if head.group(2) else None  # <<<<<<< SEARCH pkg/a.py
+        name = named or _find_filename(lines, i, floor) or current
         if name is None:
             raise _fail(PARSE_NO_FILENAME, n=n)
         current = name

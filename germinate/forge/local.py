@@ -21,6 +21,7 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -78,8 +79,9 @@ class LocalForge:
 
     @staticmethod
     def _cr(row: ChangeRequestRow, labels: list[str]) -> ChangeRequest:
+        state: Any = row.state
         return ChangeRequest(id=str(row.id), branch=row.branch, title=row.title, body=row.body, draft=row.draft,
-                             state=row.state, url=row.url, head_sha=row.head_sha, ticket_id=row.ticket_id,
+                             state=state, url=row.url, head_sha=row.head_sha, ticket_id=row.ticket_id,
                              labels=labels)
 
     def _branch_sha(self, branch: str) -> str:
@@ -106,6 +108,8 @@ class LocalForge:
 
     def labels_of(self, target: str) -> list[str]:
         kind, ident = parse_target(target)
+        if kind == "ticket" and not ident.startswith("local-"):
+            return []  # a seed epic, a scout finding or a webhook ticket: no ticket file, no labels
         if kind == "ticket":
             return self.tickets.find(ident).labels
         return self._labels_file().get(target if kind == "cr" else "repo", [])

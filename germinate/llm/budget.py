@@ -62,16 +62,20 @@ class BudgetGuard:
             return spend_from_ledger(self.store, self.project, cycle_id=self.cycle_id)
         return self._local
 
-    def run_spend(self) -> Spend:
-        """What the run has spent (a run without an id is at least this process's calls)."""
+    def run_spend(self, cycle: Spend | None = None) -> Spend:
+        """What the run has spent (a run without an id is at least the cycle: ``cycle``)."""
         if self.store is not None and self.run_id is not None:
             return spend_from_ledger(self.store, self.project, run_id=self.run_id)
-        return self.cycle_spend() if self.run_id is None else self._local
+        if self.run_id is None:
+            return cycle if cycle is not None else self.cycle_spend()
+        return self._local
 
     def scopes(self) -> list[Scope]:
+        """The budgeted scopes with what each has spent (one ledger query per scope at most)."""
+        cycle = self.cycle_spend()
         return [
-            Scope("per-cycle", "budgets.per_cycle", self.budgets.per_cycle, self.cycle_spend()),
-            Scope("per-run", "budgets.per_run", self.budgets.per_run, self.run_spend()),
+            Scope("per-cycle", "budgets.per_cycle", self.budgets.per_cycle, cycle),
+            Scope("per-run", "budgets.per_run", self.budgets.per_run, self.run_spend(cycle)),
         ]
 
     def check(self, role: str, est_tokens: int, est_dollars: float | None) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -19,7 +20,14 @@ from pydantic import BaseModel
 from germinate.errors import BudgetExceeded, GerminateError
 from germinate.llm import transport
 from germinate.llm.budget import BudgetGuard
-from germinate.llm.ledger import LedgerEntry, Spend, prompt_sha256, sha256_text, write_entry
+from germinate.llm.ledger import (
+    LedgerEntry,
+    Spend,
+    archive_texts,
+    prompt_sha256,
+    sha256_text,
+    write_entry,
+)
 from germinate.llm.routing import check_role, models_to_try, price_for, seed_cost
 from germinate.llm.structured import (
     OutputInvalid,
@@ -62,6 +70,7 @@ class Gateway:
         cycle_id: str | None = None,
         run_id: str | None = None,
         backoff_base: float = 1.0,
+        archive_dir: Path | None = None,
     ):
         self.seed = seed
         self.store = store
@@ -69,6 +78,8 @@ class Gateway:
         self.cycle_id = cycle_id
         self.run_id = run_id
         self.backoff_base = backoff_base
+        # Where prompt and reply texts are kept by their ledger hashes (None: hashes only).
+        self.archive_dir = archive_dir
         self.budget = BudgetGuard(seed.budgets, store, project, cycle_id=cycle_id, run_id=run_id)
 
     # --- public -------------------------------------------------------------------------
@@ -100,6 +111,7 @@ class Gateway:
         failures: list[str] = []
         missing: list[transport.MissingAPIKey] = []
         for model in models_to_try(self.seed.models, role):
+            transport.check_scripted(model)
             variable = transport.missing_key(model)
             if variable is not None:
                 missing.append(transport.missing_key_error(model, role, variable))
@@ -254,6 +266,10 @@ class Gateway:
             error=error,
         )
         self.budget.record(entry.spend())
+        if self.archive_dir is not None:
+            archive_texts(
+                self.archive_dir, entry, messages, completion.text if completion else None
+            )
         if self.store is not None:
             write_entry(self.store, entry)
         log.info(

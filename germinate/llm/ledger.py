@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -68,6 +69,20 @@ def sha256_text(text: str) -> str:
 def prompt_sha256(messages: list[dict[str, Any]]) -> str:
     """SHA-256 of the messages as canonical JSON: the same prompt always hashes the same."""
     return sha256_text(json.dumps(messages, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def archive_texts(
+    directory: Path, entry: LedgerEntry, messages: list[dict[str, Any]], reply: str | None
+) -> None:
+    """Keep the prompt (JSON) and the reply (text) under their ledger hashes, written once."""
+    directory.mkdir(parents=True, exist_ok=True)
+    prompt_file = directory / f"{entry.prompt_sha256}.json"
+    if not prompt_file.exists():
+        prompt_file.write_text(json.dumps(messages, indent=1, ensure_ascii=False, default=str))
+    if reply is not None and entry.response_sha256:
+        reply_file = directory / f"{entry.response_sha256}.txt"
+        if not reply_file.exists():
+            reply_file.write_text(reply, encoding="utf-8")
 
 
 def write_entry(store: Store, entry: LedgerEntry) -> int:

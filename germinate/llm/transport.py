@@ -52,6 +52,14 @@ def litellm_module() -> ModuleType:
     return litellm
 
 
+def check_scripted(model: str) -> None:
+    """Fail early, as a ``ConfigError``, if a ``scripted/`` model's transcript is unusable."""
+    if model.startswith("scripted/"):
+        from germinate.llm.transcript import replay_for
+
+        replay_for(model.removeprefix("scripted/"))
+
+
 def missing_key(model: str) -> str | None:
     """The name of a missing API-key variable for ``model``, or None.
 

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from germinate.models import Snapshot
+from germinate.models import FileCoverage, FunctionMetric, Snapshot, TestCase
 
 
-def _pct(value: float | None) -> str:
+def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
+
+
+def least_covered(snap: Snapshot, top: int) -> list[FileCoverage]:
+    files = (f for f in snap.coverage.files.values() if f.statements)
+    return sorted(files, key=lambda f: (f.percent, -f.statements, f.path))[:top]
+
+
+def most_complex(snap: Snapshot, top: int) -> list[FunctionMetric]:
+    functions = (fn for f in snap.complexity.files.values() for fn in f.functions)
+    return sorted(functions, key=lambda fn: (-fn.complexity, fn.path, fn.lineno))[:top]
+
+
+def failing_tests(snap: Snapshot) -> list[TestCase]:
+    return [case for case in snap.tests.cases if case.outcome in ("failed", "error")]
+
+
+def first_line(text: str) -> str:
+    return (text.splitlines() or [""])[0]
 
 
 def metrics_table(snap: Snapshot) -> list[dict[str, str]]:
@@ -17,8 +35,8 @@ def metrics_table(snap: Snapshot) -> list[dict[str, str]]:
         ("health", snap.health),
         ("tests", f"{t.status}: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped"),
         ("test duration", f"{t.duration_s:.1f}s"),
-        ("coverage", _pct(c.total)),
-        *((f"coverage {p}", _pct(v)) for p, v in c.critical_paths.items()),
+        ("coverage", percent(c.total)),
+        *((f"coverage {p}", percent(v)) for p, v in c.critical_paths.items()),
         ("mean complexity", f"{cx.mean_complexity:.2f}"),
         ("max complexity", str(cx.max_complexity)),
         ("mean maintainability", f"{cx.mean_mi:.1f}"),
@@ -31,13 +49,13 @@ def metrics_table(snap: Snapshot) -> list[dict[str, str]]:
 
 def hot_spots_markdown(snap: Snapshot, top: int = 10) -> str:
     """Markdown: least covered files, most complex functions, limits, failing tests, candidates."""
-    c, cx = snap.coverage, snap.complexity
+    cx = snap.complexity
     out = [f"# Hot spots at `{snap.commit[:12]}` ({snap.health})", ""]
-    weak = sorted((f for f in c.files.values() if f.statements), key=lambda f: (f.percent, -f.statements))[:top]
+    weak = least_covered(snap, top)
     if weak:
         out += ["## Least covered", "", "| file | coverage | statements |", "|---|---:|---:|"]
         out += [f"| `{f.path}` | {f.percent:.1%} | {f.covered}/{f.statements} |" for f in weak] + [""]
-    functions = sorted((fn for f in cx.files.values() for fn in f.functions), key=lambda fn: -fn.complexity)[:top]
+    functions = most_complex(snap, top)
     if functions:
         out += ["## Most complex", "", "| function | complexity | lines |", "|---|---:|---:|"]
         out += [f"| `{fn.path}:{fn.lineno} {fn.name}` | {fn.complexity} ({fn.rank}) | {fn.length} |"
@@ -45,9 +63,9 @@ def hot_spots_markdown(snap: Snapshot, top: int = 10) -> str:
     over = cx.files_over_limit + cx.functions_over_limit
     if over:
         out += ["## Over the seed's limits", ""] + [f"- {entry}" for entry in over[:top * 2]] + [""]
-    failing = [case for case in snap.tests.cases if case.outcome in ("failed", "error")]
+    failing = failing_tests(snap)
     if failing:
-        out += ["## Failing tests", ""] + [f"- `{case.id}`: {case.message.splitlines()[0] if case.message else ''}"
+        out += ["## Failing tests", ""] + [f"- `{case.id}`: {first_line(case.message)}"
                                           for case in failing[:top]] + [""]
     if snap.candidates:
         out += ["## Candidates", ""] + [f"- **{t.id}**: {t.title} ({t.evidence})" for t in snap.candidates[:top]] + [""]

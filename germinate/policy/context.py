@@ -19,6 +19,7 @@ from germinate.workspace import GIT_ENV
 
 Side = Literal["base", "head"]
 MAX_READ_BYTES = 2_000_000
+REGULAR_MODES = ("100644", "100755")
 MAX_EVIDENCE = 25
 
 
@@ -34,6 +35,7 @@ class GateContext:
     labels: list[str] = field(default_factory=list)
     repo_labels: list[str] = field(default_factory=list)
     _texts: dict[tuple[Side, str], str | None] = field(default_factory=dict, repr=False)
+    _blobs: dict[tuple[Side, str], str | None] | None = field(default=None, repr=False)
     _trees: dict[tuple[Side, str], ast.Module | None] = field(default_factory=dict, repr=False)
 
     def text(self, side: Side, path: str) -> str | None:
@@ -58,8 +60,28 @@ class GateContext:
         root = self.worktree if side == "head" else self.base_worktree
         if root is not None:
             return _read_file(root, path)
+        if self._blobs is None:
+            self._blobs = self._changed_blobs()
+        if (side, path) in self._blobs:
+            return self._blobs[(side, path)]
         sha = self.changes.head if side == "head" else self.changes.base
-        return _read_blob(Path(self.changes.repo), sha, path)
+        return _read_blobs(Path(self.changes.repo), [(sha, path)])[0]
+
+    def _changed_blobs(self) -> dict[tuple[Side, str], str | None]:
+        """Both sides of every changed regular file, read by one ``git cat-file --batch``."""
+        wanted: list[tuple[Side, str]] = []
+        for f in self.changes.files:
+            if f.status != "deleted" and f.mode in REGULAR_MODES:
+                wanted.append(("head", f.path))
+            if f.status != "added" and f.old_mode in REGULAR_MODES:
+                wanted.append(("base", f.old_path or f.path))
+        specs = [(self.changes.head if side == "head" else self.changes.base, path) for side, path in wanted]
+        texts = _read_blobs(Path(self.changes.repo), specs)
+        blobs: dict[tuple[Side, str], str | None] = dict(zip(wanted, texts, strict=True))
+        for f in self.changes.files:  # symlinks, deleted and missing sides read as absent
+            blobs.setdefault(("head", f.path), None)
+            blobs.setdefault(("base", f.old_path or f.path), None)
+        return blobs
 
 
 def _read_file(root: Path, path: str) -> str | None:
@@ -71,19 +93,37 @@ def _read_file(root: Path, path: str) -> str | None:
     return None if b"\0" in data[:8000] else data.decode("utf-8", "replace")
 
 
-def _read_blob(repo: Path, sha: str, path: str) -> str | None:
+def _read_blobs(repo: Path, specs: list[tuple[str, str]]) -> list[str | None]:
+    """Texts of ``(commit, path)`` blobs in one git process; None if missing, binary or huge.
+
+    Paths reaching here are regular files at that commit (the caller knows the modes from
+    the diff) or unchanged ones, which are read as whatever blob git holds.
+    """
+    asked = [(sha, path) for sha, path in specs if "\n" not in path]  # the protocol is line-based
+    if len(asked) < len(specs):
+        answers = iter(_read_blobs(repo, asked))
+        return [None if "\n" in path else next(answers) for _, path in specs]
+    if not specs:
+        return []
     env = {**os.environ, **GIT_ENV}
-    spec = f"{sha}:{path}"
-    info = subprocess.run(["git", "ls-tree", sha, "--", path], cwd=repo, env=env,
-                          capture_output=True, check=False).stdout.decode("utf-8", "replace")
-    if not info or info.split()[0] not in ("100644", "100755"):
-        return None
-    proc = subprocess.run(["git", "cat-file", "blob", spec], cwd=repo, env=env,
-                          capture_output=True, check=False)
-    data = proc.stdout
-    if proc.returncode != 0 or len(data) > MAX_READ_BYTES or b"\0" in data[:8000]:
-        return None
-    return data.decode("utf-8", "replace")
+    request = "".join(f"{sha}:{path}\n" for sha, path in specs).encode()
+    out = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, env=env, input=request,
+                         capture_output=True, check=True).stdout
+    texts: list[str | None] = []
+    pos = 0
+    for _ in specs:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) != 3 or header[1] != b"blob":  # "<spec> missing" or a tree
+            texts.append(None)
+            continue
+        size = int(header[2])
+        data = out[pos:pos + size]
+        pos += size + 1
+        binary = len(data) > MAX_READ_BYTES or b"\0" in data[:8000]
+        texts.append(None if binary else data.decode("utf-8", "replace"))
+    return texts
 
 
 def gate(name: str, *, ok: str, block: list[str] | None = None, approval: list[str] | None = None,
@@ -97,7 +137,7 @@ def gate(name: str, *, ok: str, block: list[str] | None = None, approval: list[s
     shown = findings[:MAX_EVIDENCE]
     if len(findings) > MAX_EVIDENCE:
         shown.append(f"... and {len(findings) - MAX_EVIDENCE} more")
-    first = findings[0].split(": ", 1)[-1]
+    first = findings[0].removeprefix("(change): ")
     message = f"{what}: {first}" if what else first
     if len(findings) > 1:
         message += f" (+{len(findings) - 1} more)"

@@ -7,9 +7,11 @@ old long function it leaves alone, does not block; growing either does.
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from radon.complexity import cc_visit
+from radon.complexity import cc_visit_ast
 
 from germinate.models import GateResult
 from germinate.policy.context import GateContext, gate
@@ -46,9 +48,9 @@ def check_syntax(ctx: GateContext) -> GateResult:
     block = []
     for path in python_files(ctx):
         text = ctx.text("head", path)
-        if text is None:
+        if text is None or ctx.tree("head", path) is not None:
             continue
-        try:
+        try:  # the parse failed: compile again for the message and line
             compile(text, path, "exec", dont_inherit=True)
         except SyntaxError as exc:
             block.append(f"{path}:{exc.lineno or 0}: {exc.msg}")
@@ -88,7 +90,7 @@ class _Function:
         return self.endline - self.lineno + 1
 
 
-def functions_of(text: str) -> dict[str, _Function]:
+def functions_of(tree: ast.Module | None) -> dict[str, _Function]:
     """Every function and method (closures too) by qualified name, with length and complexity."""
     out: dict[str, _Function] = {}
 
@@ -99,11 +101,9 @@ def functions_of(text: str) -> dict[str, _Function]:
         for inner in getattr(block, "closures", []):
             add(inner, f"{name}.")
 
-    try:
-        blocks = cc_visit(text)
-    except (SyntaxError, ValueError):
+    if tree is None:
         return out
-    for block in blocks:
+    for block in cc_visit_ast(tree):
         if hasattr(block, "methods"):
             for method in block.methods:
                 add(method, f"{block.name}.")
@@ -119,27 +119,31 @@ def _base_path(ctx: GateContext, path: str) -> str:
     return change.old_path if change and change.old_path else path
 
 
-def _changed_functions(ctx: GateContext) -> list[tuple[str, _Function, _Function | None]]:
-    """(path, head function, same function at base) for functions the change added or touched."""
+def _changed_functions(ctx: GateContext, over: Callable[[_Function], bool]
+                       ) -> list[tuple[str, _Function, _Function | None]]:
+    """(path, head function, same function at base) for added or touched functions ``over`` a limit."""
     out = []
     for path in python_files(ctx):
         change = ctx.changes.file(path)
-        head = ctx.text("head", path)
-        if change is None or head is None or not change.added_lines:
+        if change is None or not change.added_lines:
             continue
-        base_text = ctx.text("base", _base_path(ctx, path))
-        base_fns = functions_of(base_text) if base_text is not None else {}
         added = {n for n, _ in change.added_lines}
-        for fn in functions_of(head).values():
-            if any(fn.lineno <= n <= fn.endline for n in added):
-                out.append((path, fn, base_fns.get(fn.qualname)))
+        touched = [fn for fn in functions_of(ctx.tree("head", path)).values()
+                   if over(fn) and any(fn.lineno <= n <= fn.endline for n in added)]
+        if touched:  # only then is the base worth reading: was it already over?
+            base_fns = functions_of(ctx.tree("base", _base_path(ctx, path)))
+            out += [(path, fn, base_fns.get(fn.qualname)) for fn in touched]
     return out
 
 
 def check_function_limits(ctx: GateContext) -> list[GateResult]:
     limits = ctx.seed.constraints.repo
     long_fns, complex_fns = [], []
-    for path, fn, before in _changed_functions(ctx):
+
+    def over(fn: _Function) -> bool:
+        return fn.length > limits.max_function_length_loc or fn.complexity > limits.max_cyclomatic_complexity
+
+    for path, fn, before in _changed_functions(ctx, over):
         if fn.length > limits.max_function_length_loc and (before is None or fn.length > before.length):
             was = f"was {before.length}" if before else "new"
             long_fns.append(f"{path}:{fn.lineno}: {fn.qualname} is {fn.length} lines > "

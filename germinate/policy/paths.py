@@ -20,7 +20,8 @@ FILE_TYPES = "file_types"
 
 def _escapes(path: str) -> bool:
     parts = normalise_path(path).split("/")
-    return path.startswith("/") or ".." in parts or parts[0] == ".git" or ":" in parts[0]
+    drive = len(parts[0]) == 2 and parts[0][1] == ":" and parts[0][0].isalpha()
+    return path.startswith("/") or ".." in parts or parts[0].lower() == ".git" or drive
 
 
 def check_write_paths(ctx: GateContext) -> GateResult:

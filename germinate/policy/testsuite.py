@@ -27,7 +27,8 @@ CHECK_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail"})
 PYTEST_CONFIG = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "conftest.py")
 # Options that change which tests run; added in config they hide tests.
 _DESELECT = re.compile(r"--ignore|--deselect|(^|[\s'\"])-k[\s=]|collect_ignore|norecursedirs|"
-                       r"pytest_collection_modifyitems|--lf\b|--last-failed|--sw\b|--stepwise")
+                       r"pytest_collection_modifyitems|--lf\b|--last-failed|--sw\b|--stepwise|"
+                       r"\b(testpaths|python_files|python_functions|python_classes)\b")
 
 
 def is_test_module(path: str) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from examples.demo import APPROVER, run_demo
+from examples.demo import APPROVER, DemoResult, run_demo
 from germinate.store import AgentRunRow, ApprovalRow, DecisionRow, Store, WriteRow
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
@@ -24,14 +24,16 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
-@pytest.fixture
-def demo(prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_demo(prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One demo run (about 30 s), checked in the git history and in the store."""
     monkeypatch.setenv("GERMINATE_TARGET_VENV", sys.prefix)
     monkeypatch.setenv("GERMINATE_APPROVAL_POLL_SECONDS", "1")
-    return run_demo(tmp_path / "work")
+    demo = run_demo(tmp_path / "work")
+    check_outcomes_and_history(demo)
+    check_store(demo)
 
 
-def test_demo_grows_the_target_with_three_outcomes(demo) -> None:
+def check_outcomes_and_history(demo: DemoResult) -> None:
     reports = {r.ticket.id: r for r in demo.reports}
     assert [r.decision.outcome for r in demo.reports] == ["merged", "rejected", "merged"]
     landed, rejected, approved = (reports["epic-units-tests"], reports["epic-live-rates"],
@@ -56,7 +58,7 @@ def test_demo_grows_the_target_with_three_outcomes(demo) -> None:
     assert git(repo, "rev-parse", "HEAD") == git(repo, "rev-parse", "main")
 
 
-def test_demo_leaves_an_explainable_record_in_the_store(demo) -> None:
+def check_store(demo: DemoResult) -> None:
     store = Store.open(repo=demo.repo)
     with store.session() as s:
         decisions = {(d.ticket_id, d.outcome) for d in s.scalars(select(DecisionRow))}

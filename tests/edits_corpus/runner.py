@@ -53,7 +53,7 @@ class CaseResult:
 
 
 def load_cases() -> list[tuple[str, dict[str, Any]]]:
-    return [(p.stem, yaml.safe_load(p.read_text())) for p in sorted(CASES.glob("*.yaml"))]
+    return [(p.stem, yaml.safe_load(p.read_text(encoding="utf-8"))) for p in sorted(CASES.glob("*.yaml"))]
 
 
 def _crlf(text: str) -> str:

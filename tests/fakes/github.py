@@ -70,6 +70,8 @@ class FakeGitHub:
     def __init__(self, bare: Path, *, owner: str = "acme", name: str = "widget", token: str = "t0ken"):
         self.state = FakeState(owner=owner, name=name, bare=bare, token=token)
         self.requests: list[tuple[str, str]] = []
+        # CI that reports these check runs (name -> conclusion) on every commit pushed, like an Actions workflow
+        self.ci: dict[str, str] = {}
         self.lock = threading.RLock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"

@@ -213,7 +213,9 @@ def get_commit(fake: FakeGitHub, q: dict[str, str], d: Any, ref: str) -> Result:
 
 def commit_check_runs(fake: FakeGitHub, q: dict[str, str], d: Any, ref: str) -> Result:
     sha = _resolve(fake, ref)
-    latest: dict[str, dict[str, Any]] = {}
+    latest: dict[str, dict[str, Any]] = {
+        name: {"id": 1, "head_sha": sha, "name": name, "status": "completed", "conclusion": conclusion, "at": _now()}
+        for name, conclusion in fake.ci.items()}
     for run in fake.state.check_runs:  # GitHub's default filter=latest: newest run per name
         if run["head_sha"] == sha:
             latest[run["name"]] = run

@@ -36,6 +36,7 @@ class FakeOpenAI:
 
     replies: deque[Reply] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    server_ms: list[float] = field(default_factory=list)  # handling time per request
     failing_models: set[str] = field(default_factory=set)
     default: Reply = field(default_factory=Reply)
     _server: ThreadingHTTPServer | None = None
@@ -74,6 +75,7 @@ class FakeOpenAI:
         with self._lock:
             self.replies.clear()
             self.requests.clear()
+            self.server_ms.clear()
             self.failing_models.clear()
 
     def next_reply(self, body: dict[str, Any]) -> Reply:
@@ -118,6 +120,9 @@ def completion_body(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
 def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # One buffered write per response and no Nagle: otherwise delayed ACKs add ~40 ms a call.
+        wbufsize = 1 << 16
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
             return
@@ -128,6 +133,7 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                     404, {"error": {"message": f"no route {self.path}", "type": "not_found"}}
                 )
                 return
+            started = time.perf_counter()
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             body["_authorization"] = self.headers.get("Authorization", "")
@@ -136,12 +142,14 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 time.sleep(reply.delay)
             if reply.status != 200:
                 error = {"message": reply.error, "type": "server_error", "code": reply.status}
-                self._send(reply.status, {"error": error})
+                self._send(reply.status, {"error": error}, started)
                 return
-            self._send(200, completion_body(body, reply))
+            self._send(200, completion_body(body, reply), started)
 
-        def _send(self, status: int, payload: dict[str, Any]) -> None:
+        def _send(self, status: int, payload: dict[str, Any], started: float | None = None) -> None:
             data = json.dumps(payload).encode()
+            if started is not None:
+                fake.server_ms.append((time.perf_counter() - started) * 1000)
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

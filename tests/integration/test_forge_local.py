@@ -145,3 +145,10 @@ def test_checks_are_recorded_gates(world) -> None:  # type: ignore[no-untyped-de
         s.add(GateResultRow(cycle_id="c1", head_sha=sha, name="paths", passed=False, severity="block", message="no"))
     assert {(c.name, c.state) for c in forge.checks("main")} == {("germinate/tests", "success"),
                                                                  ("germinate/paths", "failure")}
+
+
+def test_tickets_not_on_the_forge_carry_no_labels(world) -> None:  # type: ignore[no-untyped-def]
+    _, forge = world
+    assert forge.labels_of("ticket:epic-units") == [] and forge.labels_of("ticket:ci-red-abc") == []
+    with pytest.raises(ConfigError, match="unknown forge target"):
+        forge.labels_of("issue:3")

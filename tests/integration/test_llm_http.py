@@ -135,3 +135,12 @@ def test_missing_api_key_names_the_variable_and_sends_nothing(
     with pytest.raises(MissingAPIKey, match="OPENAI_API_KEY"):
         gateway(None).call("architect", PROMPT, None)
     assert fake.requests == []
+
+
+def test_rate_limit_is_retried_and_nothing_internal_is_sent(fake: FakeOpenAI, store: Store) -> None:
+    fake.enqueue(Reply(status=429, error="slow down"), Reply(content="done"))
+    assert gateway(store, max_retries=1).call("tester", PROMPT, None) == "done"
+    assert [r.outcome for r in ledger_rows(store, "demo")] == ["error", "ok"]
+    assert "RateLimitError" in ledger_rows(store, "demo")[0].error
+    # the role tag for the scripted provider stays inside litellm: providers never see it
+    assert all("metadata" not in body for body in fake.requests)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from germinate.cli import main
+from germinate.home import project_dir
 from germinate.metrics import (
     diff_coverage,
     evaluate_change,
@@ -22,7 +25,13 @@ from germinate.metrics import (
     record_snapshot,
     take_snapshot,
 )
-from germinate.metrics.environment import ENV_VAR, build_environment, ensure_environment
+from germinate.metrics.environment import (
+    ENV_VAR,
+    build_environment,
+    default_setup_command,
+    ensure_environment,
+    environment_key,
+)
 from germinate.metrics.snapshot import seed_of
 from germinate.seed import LoadedSeed, Seed
 from germinate.store import MetricSnapshotRow, Store
@@ -162,12 +171,29 @@ def test_missing_command_no_tests_and_not_python(repo_factory, shared_venv: Path
 def test_failing_setup_is_recorded_not_raised(repo_factory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_VAR, raising=False)
     repo = repo_factory(TINY)
-    seed = loaded_seed(repo, setup_command="echo installing && exit 3").seed
-    env = ensure_environment(repo, seed, repo=repo)
-    assert not env.ok and "exit 3" in env.reason and "installing" in env.log_tail
-    snap = take_snapshot(repo, loaded_seed(repo, setup_command="echo installing && exit 3"))
+    loaded = loaded_seed(repo, setup_command="echo installing && exit 3")
+    snap = take_snapshot(repo, loaded)  # builds the venv for real: venv, pytest + coverage, then the setup
     assert snap.tests.status == "error" and snap.health == "unknown"
-    assert "setup command" in snap.problems[0]
+    assert "setup command" in snap.problems[0] and "exit 3" in snap.tests.reason
+    assert "installing" in snap.tests.log_tail
+    assert snap.complexity.max_complexity == 6  # radon still measured
+    venvs = [p for p in (Path(os.environ["GERMINATE_HOME"]) / "projects").glob("*/venvs/*") if p.is_dir()]
+    assert len(venvs) == 1 and (venvs[0] / "bin" / "pytest").exists()  # tools installed before the setup ran
+    assert not (venvs[0] / "germinate-env.json").exists()  # not marked ready: the next sense retries
+
+
+def test_ready_venv_is_reused_until_dependency_files_change(repo_factory, target_venv: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    repo = repo_factory(TINY)
+    seed = loaded_seed(repo).seed
+    key = environment_key(repo, "")
+    ready = project_dir(repo, "venvs") / key
+    shutil.copytree(target_venv, ready, symlinks=True)
+    env = ensure_environment(repo, seed, repo=repo)
+    assert env.ok and not env.built and env.venv == ready
+    (repo / "requirements.txt").write_text("attrs\n")
+    assert environment_key(repo, default_setup_command(repo)) != key
 
 
 def test_evaluate_change_and_diff_coverage(repo_factory, shared_venv: Path) -> None:

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,20 @@ import pytest
 from germinate import server
 from germinate.cli import main
 from germinate.errors import ConfigError
+
+
+def servers_with_home(prefect_home: Path) -> list[int]:
+    """Pids of `prefect server start` processes running with this PREFECT_HOME."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"server" in cmdline and b"start" in cmdline and f"PREFECT_HOME={prefect_home}".encode() in environ:
+            found.append(int(proc.name))
+    return found
 
 
 def free_port() -> int:
@@ -26,9 +41,14 @@ def free_port() -> int:
 @pytest.mark.slow
 def test_start_background_reuse_status_stop(germinate_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     port = free_port()
-    assert main(["server", "--background", "--port", str(port), "--timeout", "240"]) == 0
+    with ThreadPoolExecutor(1) as pool:  # a parallel caller must share the server, not start a second
+        other = pool.submit(server.ensure_server, port=port, timeout=240)
+        assert main(["server", "--background", "--port", str(port), "--timeout", "240"]) == 0
+        other_url = other.result()
     out = capsys.readouterr().out
     assert f"http://127.0.0.1:{port}" in out
+    assert other_url == f"http://127.0.0.1:{port}/api"
+    assert len(servers_with_home(germinate_home / "prefect")) == 1
     info = server.read_state()
     assert info is not None and info.port == port
     try:
@@ -47,6 +67,7 @@ def test_start_background_reuse_status_stop(germinate_home: Path, capsys: pytest
     while time.monotonic() < deadline and Path(f"/proc/{info.pid}").exists():
         time.sleep(0.2)
     assert not Path(f"/proc/{info.pid}").exists()
+    assert servers_with_home(germinate_home / "prefect") == []
     assert server.read_state() is None
     assert not server.is_healthy(info.api_url)
     assert main(["server", "--status"]) == 3

@@ -146,3 +146,21 @@ def test_untracked_and_ignored_files(repo_factory) -> None:
         repo, scope=[], mentions=["brand_new", "generated_thing"], token_budget=3000
     ).text
     assert "def brand_new()" in text and "generated_thing" not in text
+
+
+def test_prose_mentions_keep_identifiers_and_drop_common_words() -> None:
+    from germinate.context.ranking import mention_words
+
+    words = mention_words(["Add a `get` helper to Cart.total when the identity_map is stale"])
+    assert {"get", "Cart", "total", "identity_map", "stale"} <= words
+    assert not {"Add", "add", "the", "when"} & words
+
+
+def test_a_whole_ticket_text_as_mention_steers_the_map(repo_factory) -> None:
+    repo = repo_factory(SHOP)
+    about_items = "Checkout should apply Item.discounted prices. Add a test for the new behaviour."
+    about_cart = "The cart total is wrong when the same item is added twice; fix Cart.total."
+    items = build_repo_map(repo, scope=[], mentions=["Discounted checkout", about_items], token_budget=60)
+    cart = build_repo_map(repo, scope=[], mentions=["Cart total", about_cart], token_budget=60)
+    assert items.files[0] == "shop/models.py" and "def discounted(self, rate: float)" in items.text
+    assert cart.files[0] == "shop/cart.py" and "def total(self) -> float" in cart.text

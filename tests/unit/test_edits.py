@@ -138,3 +138,13 @@ def test_reindent_keeps_relative_nesting(tmp_path: Path) -> None:
         "class K:\n    def f(self):\n        for i in range(3):\n            if i:\n"
         "                return i\n        return 0\n"
     )
+
+
+def test_a_file_in_the_way_of_a_folder_is_a_failure_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "pkg").write_text("not a folder\n")
+    report = apply_edit_blocks(
+        tmp_path, [EditBlock(path="pkg/new.py", kind="create", replace="X = 1\n")]
+    )
+    assert not report.ok
+    assert "pkg/new.py could not be written" in report.failed[0][1]
+    assert (tmp_path / "pkg").read_text() == "not a folder\n"

@@ -3,6 +3,8 @@ repair round, retries, fallbacks, timeouts, budgets that survive restarts, and t
 
 from __future__ import annotations
 
+import hashlib
+import json
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from germinate.errors import BudgetExceeded
+from germinate.errors import BudgetExceeded, ConfigError
 from germinate.llm import Gateway, LLMError, LLMOutputError, MissingAPIKey, ledger_rows
 from germinate.llm.transcript import reset
 from germinate.seed import Seed
@@ -245,3 +247,22 @@ def test_run_budget_spans_cycles(tmp_path: Path, store: Store) -> None:
     gateway(seed, store, cycle_id="c2", run_id="r1").call("architect", PROMPT, None)
     with pytest.raises(BudgetExceeded, match=r"per-run dollar budget.*\$0\.4000 spent"):
         gateway(seed, store, cycle_id="c3", run_id="r1").call("architect", PROMPT, None)
+
+
+def test_archive_keeps_prompt_and_reply_under_their_ledger_hashes(
+    tmp_path: Path, store: Store
+) -> None:
+    model = transcript(tmp_path, "responses:\n  maintainer:\n    - content: Merge it.\n")
+    archive = tmp_path / "llm"
+    Gateway(make_seed(model), store, project="demo", archive_dir=archive).call(
+        "maintainer", PROMPT, None
+    )
+    (row,) = ledger_rows(store, "demo")
+    assert json.loads((archive / f"{row.prompt_sha256}.json").read_text()) == PROMPT
+    assert (archive / f"{row.response_sha256}.txt").read_text() == "Merge it."
+    assert hashlib.sha256(b"Merge it.").hexdigest() == row.response_sha256
+
+
+def test_a_missing_transcript_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nope\.yaml does not exist"):
+        gateway(make_seed(f"scripted/{tmp_path / 'nope.yaml'}"), None).call("architect", PROMPT, None)

@@ -244,3 +244,21 @@ def test_validate_typo_exits_1_with_line_and_suggestion(tmp_path: Path) -> None:
     assert f"seed.yaml:{line}:5: automation_contract.merge_policy.allow_automerge: unknown key" in proc.stderr
     assert "did you mean 'allow_auto_merge'?" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_recursive_alias_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    msg = only(problems_for(tmp_path, MINIMAL + "domain:\n  non_goals: &loop [a, *loop]\n"))
+    assert ":5:" in msg and "domain.non_goals[1]" in msg and "cycle" in msg
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 8)]
+    msg = only(problems_for(tmp_path, MINIMAL + "x-bomb:\n" + "\n".join("  " + line for line in lines) + "\n"))
+    assert "expands to more than" in msg
+
+
+def test_shared_aliases_are_fine(tmp_path: Path) -> None:
+    text = MINIMAL + "x-paths: &w [src/**, tests/**]\nautomation_contract:\n  ai_access:\n    write_paths: *w\n"
+    (tmp_path / "seed.yaml").write_text(text)
+    assert load_seed(tmp_path / "seed.yaml").seed.automation_contract.ai_access.write_paths == ["src/**", "tests/**"]

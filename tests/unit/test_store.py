@@ -385,3 +385,10 @@ def test_bad_database_url_is_a_store_error(url: str) -> None:
     with pytest.raises(StoreError) as info:
         Store.open(url)
     assert "\n" not in str(info.value)
+
+
+def test_sqlite_url_in_a_new_folder_is_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GERMINATE_DATABASE_URL", f"sqlite:///{tmp_path / 'new' / 'dir' / 'state.db'}")
+    store = Store.open()
+    assert (tmp_path / "new" / "dir" / "state.db").exists()
+    store.close()

@@ -1,0 +1,1 @@
+"""Deployments of the Germinate flows: ``serve.py`` (``germinate deploy``) and ``prefect.yaml``."""

@@ -1,0 +1,48 @@
+"""``germinate run REPO``: grow a repository now (the ``grow`` flow, no deployment needed)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from germinate.errors import ConfigError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run growth cycles on REPO now (the 'grow' flow, without a deployment)",
+        description="Run growth cycles on REPO until --cycles, the seed's per-run budgets, or nothing "
+        "worth doing is left. Runs against PREFECT_API_URL, or starts Germinate's local Prefect "
+        "server so that paused cycles can be approved from another shell ('germinate approve').",
+    )
+    p.add_argument("repo", help="target repository (its root holds seed.yaml)")
+    p.add_argument("--cycles", type=int, default=None, help="stop after N cycles (default: the seed's max_cycles)")
+    p.add_argument("--approve", choices=["auto", "human"], default="auto",
+                   help="auto: follow the seed's merge policy and checkpoints; human: approve every change")
+    p.add_argument("--ticket", default=None, help="run one cycle on this ticket id instead")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from germinate.cli._prefect_api import connect
+    from germinate.cycle_report import summary_table
+
+    repo = Path(args.repo).expanduser().resolve()
+    if not (repo / "seed.yaml").is_file():
+        raise ConfigError(f"{repo} has no seed.yaml. Fix: 'germinate init {args.repo}' writes one")
+    if args.cycles is not None and args.cycles < 1:
+        raise ConfigError("--cycles must be at least 1")
+    connect(start=True)
+    if args.ticket:
+        from flows.growth_cycle import growth_cycle
+
+        report = growth_cycle(repo=str(repo), ticket_id=args.ticket, approve=args.approve)
+        print(summary_table([report]))
+        return 0
+    from flows.grow import grow
+
+    result = grow(repo=str(repo), cycles=args.cycles, approve=args.approve)
+    print(summary_table(list(result.cycles)))
+    print(f"stopped: {result.stopped_because}; spent {result.tokens} tokens, ${result.dollars:.4f}")
+    return 0

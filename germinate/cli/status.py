@@ -1,0 +1,88 @@
+"""``germinate status [REPO]``: recent cycles, pending approvals, spend against budget."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sqlalchemy import select
+
+from germinate.store import AgentRunRow, Store
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "status",
+        help="recent cycles and outcomes, pending approvals (with the command), spend vs budget",
+        description="Show recent growth cycles with their outcomes, the cycles waiting for a person "
+        "(with the 'germinate approve' command to answer them) and the money and tokens spent "
+        "against the seed's budgets. Without REPO: every project under the germinate home.",
+    )
+    p.add_argument("repo", nargs="?", default=None, help="target repository (default: all projects)")
+    p.add_argument("--limit", type=int, default=10, help="how many recent cycles (default 10)")
+    p.set_defaults(func=run)
+
+
+def _stores(repo: str | None) -> list[tuple[Store, Path | None]]:
+    from germinate.home import germinate_home
+
+    if repo is not None:
+        return [(Store.open(repo=Path(repo).expanduser().resolve()), Path(repo).expanduser().resolve())]
+    found = sorted((germinate_home() / "projects").glob("*/state.db"))
+    return [(Store.open(url=f"sqlite:///{db}"), None) for db in found]
+
+
+def _latest_run(store: Store) -> str | None:
+    with store.session() as s:
+        return s.scalars(select(AgentRunRow.run_id).where(AgentRunRow.run_id.is_not(None))
+                         .order_by(AgentRunRow.id.desc()).limit(1)).first()
+
+
+def _budget_lines(store: Store, repo: Path | None) -> list[str]:
+    from germinate.cycle_records import spend
+    from germinate.seed import find_seed, load_seed
+
+    total = spend(store)
+    cost = f"${total.dollars:.4f}" + ("" if total.cost_known else " (some calls unpriced)")
+    lines = [f"  spend: {total.tokens} tokens, {cost} in {total.calls} model calls (all time)"]
+    run_id = _latest_run(store)
+    if repo is not None and (repo / "seed.yaml").is_file():
+        budget = load_seed(find_seed(repo)).seed.budgets.per_run
+        last = spend(store, run_id=run_id) if run_id else total
+        lines.append(f"  last run: {last.tokens} of {budget.tokens or 'unlimited'} tokens, "
+                     f"${last.dollars:.4f} of ${budget.dollars if budget.dollars is not None else 'unlimited'}")
+    return lines
+
+
+def _project_lines(store: Store, repo: Path | None, limit: int) -> list[str]:
+    from germinate.cycle_records import pending_approvals, recent_cycles
+
+    cycles = recent_cycles(store, limit=limit)
+    if not cycles:
+        return []
+    lines = [f"{cycles[0].project}" + (f"  ({repo})" if repo else ""), "  recent cycles:"]
+    for c in cycles:
+        when = c.started_at.strftime("%Y-%m-%d %H:%M")
+        outcome = c.outcome or c.status
+        lines.append(f"    {when}  {(c.ticket_id or '-')[:28]:<28} {outcome:<15} {c.reason[:90]}")
+    pending = pending_approvals(store)
+    lines.append("  pending approvals:" if pending else "  pending approvals: none")
+    for c in pending:
+        lines.append(f"    {c.ticket_id} (cycle {c.id}, branch {c.branch}): {c.reason[:100]}")
+        lines.append(f"      germinate approve {c.flow_run_id} [--reject | --request-changes] [--comment TEXT]")
+    return lines + _budget_lines(store, repo)
+
+
+def run(args: argparse.Namespace) -> int:
+    printed = False
+    for store, repo in _stores(args.repo):
+        try:
+            lines = _project_lines(store, repo, args.limit)
+        finally:
+            store.close()
+        if lines:
+            print("\n".join(lines) + "\n")
+            printed = True
+    if not printed:
+        print("no growth cycles recorded yet. Start one with 'germinate run REPO'")
+    return 0

@@ -1,0 +1,106 @@
+"""Done-when of the forge issue, end to end against the fake GitHub with the scripted model:
+an issue labelled ``ai-task`` -> intake -> growth cycle -> pull request -> required check green ->
+merged through the write gate; a replayed webhook delivery starts nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from germinate.intake import intake
+from germinate.store import Store, WriteRow
+from germinate.webhook import WebhookReceiver
+from tests.fakes.github import FakeGitHub, make_remote
+
+pytestmark = [pytest.mark.slow, pytest.mark.prefect]
+TOKEN = "t0ken-e2e"
+EPIC = "epic-units-tests"
+
+
+def scripted_for(ticket_id: str, dest: Path) -> Path:
+    """The demo transcript's replies for the units epic, matched to ``ticket_id`` instead."""
+    from examples.demo import TRANSCRIPT
+
+    data: dict[str, Any] = yaml.safe_load(TRANSCRIPT.read_text())
+    data["responses"] = {
+        role: [{**r, "match": r["match"].replace(EPIC, ticket_id)} for r in replies if EPIC in r.get("match", "")]
+        for role, replies in data["responses"].items()}
+    dest.write_text(yaml.safe_dump(data, sort_keys=False))
+    return dest
+
+
+def github_target(tmp: Path, fake_url: str, transcript: Path) -> Path:
+    from examples.demo import make_target
+
+    repo = make_target(tmp / "minicalc")
+    seed = yaml.safe_load((repo / "seed.yaml").read_text())
+    seed["models"]["default"] = f"scripted/{transcript}"
+    seed["forge"] = {"kind": "github", "repo": "acme/minicalc", "api_url": fake_url}
+    seed["quality_gates"]["ci_required_checks"] = ["ci/test"]
+    seed["growth_objectives"]["roadmap_epics"] = []
+    (repo / "seed.yaml").write_text(yaml.safe_dump(seed, sort_keys=False))
+    subprocess.run(["git", "commit", "-qam", "seed: grow from GitHub issues"], cwd=repo, check=True)
+    return repo
+
+
+def test_issue_to_merged_pull_request(prefect_harness: None, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.growth_cycle import growth_cycle
+    from germinate.llm.transcript import reset
+    from germinate.metrics.environment import ENV_VAR
+
+    monkeypatch.setenv(ENV_VAR, sys.prefix)
+    monkeypatch.setenv("GERMINATE_GITHUB_TOKEN", TOKEN)
+    transcript = scripted_for("gh-1", tmp_path / "transcript.yaml")
+    reset(transcript)
+    with FakeGitHub(tmp_path / "remote.git", owner="acme", name="minicalc", token=TOKEN) as fake:
+        fake.ci = {"ci/test": "success"}  # CI passes on every pushed commit
+        repo = github_target(tmp_path, fake.base_url, transcript)
+        make_remote(tmp_path, repo)
+        epic = yaml.safe_load((Path(__file__).parents[2] / "examples/target/seed.yaml").read_text())
+        units = next(e for e in epic["growth_objectives"]["roadmap_epics"] if e["id"] == "units-tests")
+        number = fake.create_issue(units["title"], labels=["ai-task"], body=units.get("description", ""))
+        assert number == 1
+
+        from germinate.forge.factory import open_forge
+        from germinate.seed import find_seed, load_seed
+
+        seed = load_seed(find_seed(repo)).seed
+        store = Store.open(repo=repo)
+        reports: dict[str, Any] = {}
+
+        def start(r: str, ticket_id: str) -> str:
+            reports[ticket_id] = growth_cycle(repo=r, ticket_id=ticket_id)
+            return ticket_id
+
+        forge = open_forge(repo, seed, store)
+        result = intake(store, seed.project.name, seed, forge.list_tickets(["ai-task"]), repo=str(repo), start=start)
+        assert list(result.started) == ["gh-1"]
+        report = reports["gh-1"]
+        assert report.decision.outcome == "merged", report.decision.reason
+        pulls = list(fake.state.pulls.values())
+        assert len(pulls) == 1 and pulls[0]["merged"]
+        assert fake.branch_sha("main") == pulls[0]["merge_commit_sha"]
+        with store.session() as s:
+            merges = list(s.scalars(select(WriteRow).where(WriteRow.kind == "merge", WriteRow.allowed)))
+        assert len(merges) == 1
+
+        # a replayed 'issues' delivery starts nothing
+        receiver = WebhookReceiver(secret="s", store=store, seed=seed, repo=str(repo), forge=lambda: forge,
+                                   gate=lambda f: None, start=start)  # type: ignore[arg-type,return-value]
+        body = json.dumps({"action": "labeled", "issue": {"number": 1, "labels": [{"name": "ai-task"}]}}).encode()
+        headers = {"X-GitHub-Event": "issues", "X-GitHub-Delivery": "same",
+                   "X-Hub-Signature-256": "sha256=" + hmac.new(b"s", body, hashlib.sha256).hexdigest()}
+        assert receiver.handle(headers, body).status == 202
+        assert receiver.handle(headers, body).body["status"] == "duplicate"
+        assert list(reports) == ["gh-1"]

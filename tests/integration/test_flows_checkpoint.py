@@ -1,0 +1,114 @@
+"""The human checkpoint against a real Prefect API: reject, request changes then approve, timeout.
+
+The power-operator epic of the demo touches a security-critical path, so its cycle pauses
+with the typed form; a background "person" answers through ``resume_flow_run`` exactly as
+``germinate approve`` does.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from examples.demo import TRANSCRIPT, make_target
+from germinate.cycle_records import ticket_statuses
+from germinate.store import ApprovalRow, Store
+
+pytestmark = [pytest.mark.slow, pytest.mark.prefect]
+TICKET = "epic-power-operator"
+
+
+def answer_pauses(answers: list[dict[str, str]], stop: threading.Event) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.flow_runs import resume_flow_run
+
+    paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
+    while answers and not stop.wait(0.3):
+        with get_client(sync_client=True) as client:
+            runs = [r for r in client.read_flow_runs(flow_run_filter=paused) if r.name.endswith(TICKET)]
+        if runs and runs[0].state and runs[0].state.state_details.run_input_keyset:
+            resume_flow_run(runs[0].id, run_input=answers.pop(0))
+
+
+def run_cycle(repo: Path, answers: list[dict[str, str]]):
+    from flows.growth_cycle import growth_cycle
+
+    stop = threading.Event()
+    person = threading.Thread(target=contextvars.copy_context().run, args=(answer_pauses, answers, stop),
+                              daemon=True)
+    person.start()
+    try:
+        return growth_cycle(repo=str(repo), ticket_id=TICKET)
+    finally:
+        stop.set()
+        person.join(timeout=10)
+
+
+@pytest.fixture
+def target(prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from germinate.llm.transcript import reset
+
+    monkeypatch.setenv("GERMINATE_TARGET_VENV", sys.prefix)
+    monkeypatch.setenv("GERMINATE_APPROVAL_POLL_SECONDS", "1")
+    data = yaml.safe_load(TRANSCRIPT.read_text())
+    data["responses"]["implementer"].append({"match": "requested changes", "content": (
+        "minicalc/evaluator.py\n<<<<<<< SEARCH\nRIGHT_ASSOCIATIVE = {\"**\"}\n=======\n"
+        "# ** groups to the right: 2 ** 3 ** 2 == 2 ** 9.\nRIGHT_ASSOCIATIVE = {\"**\"}\n>>>>>>> REPLACE\n")})
+    data["responses"]["reviewer"].append({"match": TICKET, "content": {"verdict": "approve", "summary": "ok"}})
+    transcript = tmp_path / "transcript.yaml"
+    transcript.write_text(yaml.safe_dump(data, sort_keys=False))
+    reset(transcript)
+    monkeypatch.setenv("GERMINATE_MODEL", f"scripted/{transcript}")
+    return make_target(tmp_path / "minicalc")
+
+
+def approvals(repo: Path) -> list[tuple[str, str]]:
+    store = Store.open(repo=repo)
+    with store.session() as s:
+        return [(a.action, a.comment) for a in s.scalars(select(ApprovalRow).order_by(ApprovalRow.id))]
+
+
+def test_rejected_at_the_checkpoint(target: Path) -> None:
+    report = run_cycle(target, [{"action": "reject", "comment": "not now", "by": "ada"}])
+    assert report.decision.outcome == "rejected" and "rejected by ada" in report.decision.reason
+    assert approvals(target) == [("reject", "not now")]
+    assert "germinate:" not in subprocess.run(["git", "log", "--format=%s", "main"], cwd=target,
+                                              capture_output=True, text=True).stdout
+
+
+def test_request_changes_sends_the_comment_to_the_implementer_then_approve_lands(target: Path) -> None:
+    report = run_cycle(target, [
+        {"action": "request_changes", "comment": "explain the associativity", "by": "ada"},
+        {"action": "approve", "comment": "", "by": "ada"},
+    ])
+    assert report.decision.outcome == "merged", report.decision.reason
+    assert [a for a, _ in approvals(target)] == ["request_changes", "approve"]
+    evaluator = subprocess.run(["git", "show", "main:minicalc/evaluator.py"], cwd=target,
+                               capture_output=True, text=True, check=True).stdout
+    assert "# ** groups to the right" in evaluator
+
+
+def test_approval_timeout_defers_and_keeps_the_branch(target: Path) -> None:
+    seed = target / "seed.yaml"
+    seed.write_text(seed.read_text().replace("approval_timeout_minutes: 60", "approval_timeout_minutes: 0.05"))
+    subprocess.run(["git", "commit", "-qam", "shorter approval timeout"], cwd=target, check=True)
+    report = run_cycle(target, [])
+    assert report.decision.outcome == "deferred" and "timed out" in report.decision.reason
+    store = Store.open(repo=target)
+    assert ticket_statuses(store, "minicalc")[TICKET] == "deferred"
+    branches = subprocess.run(["git", "branch", "--list", f"germinate/{TICKET}"], cwd=target,
+                              capture_output=True, text=True).stdout
+    assert branches.strip()
