@@ -21,12 +21,13 @@ from germinate.cycle_decide import Approval, ApproveMode, decide
 from germinate.cycle_evidence import evaluate, run_gates
 from germinate.cycle_log import commit_growth_records
 from germinate.cycle_records import record_decision
-from germinate.errors import RepoError
+from germinate.errors import RepoError, WriteRefused
 from germinate.home import project_dir
 from germinate.models import Change, Decision, Evaluation, Plan, Snapshot
 from germinate.seed import LoadedSeed
 from germinate.store import Store
 from germinate.workspace import BOT_IDENTITY, head_sha, run_git
+from germinate.writegate import WriteGate
 
 
 class Landing(BaseModel):
@@ -80,7 +81,6 @@ def land_change(
 ) -> Landing:
     """Land (``merged``) or propose (``pr_opened``) a decided change through the write gate."""
     from germinate.forge.factory import open_forge
-    from germinate.writegate import WriteGate
 
     seed = loaded.seed
     default = seed.project.repo.default_branch
@@ -100,15 +100,26 @@ def land_change(
         head = commit_growth_records(Path(change.worktree), seed, decision, plan, before=before,
                                      evaluation=evaluation)
         decision = decision.model_copy(update={"head_sha": head})
-        title = f"{plan.ticket.id}: {plan.ticket.title}"
-        if decision.outcome == "merged":
-            sha = gate.land(decision, None, Path(change.worktree), f"germinate: {title}\n\n{decision.reason}")
-            return Landing(decision=decision, landed_sha=sha, change_url=f"{default}@{sha[:10]}",
-                           evaluation=evaluation)
-        body = f"{plan.summary}\n\n{decision.reason}\n\nCycle `{decision.cycle_id}`."
-        cr = gate.open_change_request(decision, branch=change.branch, worktree=Path(change.worktree),
-                                      title=title, body=body)
-        return Landing(decision=decision, change_url=cr.url or f"change request {cr.id}", evaluation=evaluation)
+        try:
+            return _write(gate, plan, decision, change, evaluation, default)
+        except (RepoError, WriteRefused) as exc:  # e.g. the user's checkout is dirty: try again later
+            deferred = decision.model_copy(update={
+                "outcome": "deferred", "reason": f"could not land: {exc}; branch {change.branch} kept"})
+            record_decision(store, deferred)
+            return Landing(decision=deferred, evaluation=evaluation)
+
+
+def _write(gate: WriteGate, plan: Plan, decision: Decision, change: Change, evaluation: Evaluation,
+           default: str) -> Landing:
+    title = f"{plan.ticket.id}: {plan.ticket.title}"
+    if decision.outcome == "merged":
+        sha = gate.land(decision, None, Path(change.worktree), f"germinate: {title}\n\n{decision.reason}")
+        return Landing(decision=decision, landed_sha=sha, change_url=f"{default}@{sha[:10]}",
+                       evaluation=evaluation)
+    body = f"{plan.summary}\n\n{decision.reason}\n\nCycle `{decision.cycle_id}`."
+    cr = gate.open_change_request(decision, branch=change.branch, worktree=Path(change.worktree),
+                                  title=title, body=body)
+    return Landing(decision=decision, change_url=cr.url or f"change request {cr.id}", evaluation=evaluation)
 
 
 def _as_change(landing: Landing, old: Change) -> Change:

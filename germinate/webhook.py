@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -192,6 +193,10 @@ def make_server(receiver: WebhookReceiver, host: str = "127.0.0.1", port: int = 
 
         def log_message(self, fmt: str, *args: Any) -> None:
             log.info("%s - %s", self.address_string(), fmt % args)
+
+        def setup(self) -> None:
+            super().setup()  # headers and body are separate writes: avoid Nagle + delayed-ACK stalls
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _reply(self, reply: Reply) -> None:
             data = json.dumps(reply.body).encode()

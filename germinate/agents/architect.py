@@ -7,7 +7,7 @@ from typing import cast
 
 from pydantic import BaseModel, Field
 
-from germinate.agents.prompting import clip, render
+from germinate.agents.prompting import ask_role, clip
 from germinate.llm import Gateway
 from germinate.models import FileCoverage, Plan, Snapshot, Ticket
 from germinate.seed import Epic, Seed
@@ -32,24 +32,22 @@ class PlanDraft(BaseModel):
 
 def plan_ticket(gw: Gateway, seed: Seed, ticket: Ticket, snapshot: Snapshot, repo_map: str) -> Plan:
     """Ask the architect for a plan for ``ticket`` given the repository's ``snapshot``."""
-    prompt = render(
-        "architect",
-        seed=seed,
-        ticket=ticket,
-        epic=_epic_for(seed, ticket),
-        snapshot=snapshot,
-        failing_cases=[c for c in snapshot.tests.cases if c.outcome in ("failed", "error")][:10],
-        uncovered=uncovered_files(snapshot, ticket.scope),
-        repo_map=clip(repo_map, MAX_REPO_MAP_CHARS, "repository map"),
-    )
     draft = cast(
         PlanDraft,
-        gw.call(
+        ask_role(
+            gw,
             "architect",
-            prompt.messages,
             PlanDraft,
             ticket_id=ticket.id,
-            template_sha256=prompt.template_sha256,
+            seed=seed,
+            ticket=ticket,
+            epic=_epic_for(seed, ticket),
+            snapshot=snapshot,
+            failing_cases=[c for c in snapshot.tests.cases if c.outcome in ("failed", "error")][
+                :10
+            ],
+            uncovered=uncovered_files(snapshot, ticket.scope),
+            repo_map=clip(repo_map, MAX_REPO_MAP_CHARS, "repository map"),
         ),
     )
     return Plan(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from germinate.agents.prompting import clip, render
+from germinate.agents.prompting import ask_role, clip
 from germinate.llm import Gateway
 from germinate.models import GateResult, Plan, Reward
 from germinate.seed import Seed
@@ -15,19 +15,15 @@ def advise(
     gw: Gateway, seed: Seed, plan: Plan, diff: str, gates: list[GateResult], reward: Reward
 ) -> str:
     """A short plain-text summary of the change and its evidence for the cycle report."""
-    prompt = render(
+    text = ask_role(
+        gw,
         "maintainer",
+        None,
+        ticket_id=plan.ticket.id,
         seed=seed,
         plan=plan,
         diff=clip(diff, MAX_DIFF_CHARS, "diff"),
         gates=gates,
         reward=reward,
-    )
-    text = gw.call(
-        "maintainer",
-        prompt.messages,
-        None,
-        ticket_id=plan.ticket.id,
-        template_sha256=prompt.template_sha256,
     )
     return clip(str(text).strip(), MAX_ADVICE_CHARS, "advice")

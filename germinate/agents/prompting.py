@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from pydantic import BaseModel
 
 from germinate.errors import ConfigError
+from germinate.llm import Gateway
 
 SHARED = ("_seed.j2",)
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
@@ -80,6 +82,16 @@ def render(role: str, **context: Any) -> Prompt:
         raise ConfigError(f"prompt template {path} does not render: {exc}") from exc
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     return Prompt(role=role, messages=messages, template_sha256=template_sha256(role))
+
+
+def ask_role(
+    gw: Gateway, role: str, schema: type[BaseModel] | None, *, ticket_id: str, **context: Any
+) -> BaseModel | str:
+    """Render ``role``'s prompt with ``context`` and ask its model (template hash in the ledger)."""
+    prompt = render(role, **context)
+    return gw.call(
+        role, prompt.messages, schema, ticket_id=ticket_id, template_sha256=prompt.template_sha256
+    )
 
 
 def clip(text: str, limit: int, what: str = "text") -> str:

@@ -6,7 +6,7 @@ from typing import Literal, cast
 
 from pydantic import BaseModel, Field
 
-from germinate.agents.prompting import clip, render
+from germinate.agents.prompting import ask_role, clip
 from germinate.llm import Gateway
 from germinate.models import GateResult, Plan, Review, ReviewComment
 from germinate.seed import Seed
@@ -43,22 +43,18 @@ def review_change(
     gw: Gateway, seed: Seed, plan: Plan, diff: str, findings: list[GateResult], round: int
 ) -> Review:
     """Ask the reviewer to judge ``diff`` against the plan, the seed's rules and the findings."""
-    prompt = render(
-        "reviewer",
-        seed=seed,
-        plan=plan,
-        diff=clip(diff, MAX_DIFF_CHARS, "diff"),
-        findings=findings,
-        round=round,
-    )
     draft = cast(
         ReviewDraft,
-        gw.call(
+        ask_role(
+            gw,
             "reviewer",
-            prompt.messages,
             ReviewDraft,
             ticket_id=plan.ticket.id,
-            template_sha256=prompt.template_sha256,
+            seed=seed,
+            plan=plan,
+            diff=clip(diff, MAX_DIFF_CHARS, "diff"),
+            findings=findings,
+            round=round,
         ),
     )
     return Review(

@@ -25,14 +25,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def summary(snap: Snapshot, hot_spots: int = 5) -> list[str]:
-    """The human summary: one line per measurement, then hot spots, candidates and problems."""
+def headline(snap: Snapshot) -> list[str]:
+    """One line per measurement."""
     t, c, cx, g = snap.tests, snap.coverage, snap.complexity, snap.git
     stmts = sum(f.statements for f in c.files.values())
     covered = sum(f.covered for f in c.files.values())
     crit = ", ".join(f"{p} {percent(v)}" for p, v in c.critical_paths.items()) or "none configured"
-    lines = [
-        f"repo         {snap.repo} @ {snap.commit[:12]} ({g.branch or 'detached'}, {'dirty' if g.dirty else 'clean'})",
+    state = "dirty" if g.dirty else "clean"
+    return [
+        f"repo         {snap.repo} @ {snap.commit[:12]} ({g.branch or 'detached'}, {state})",
         f"seed         {snap.seed_hash[:12]}",
         f"health       {snap.health}",
         f"tests        {t.status}: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped "
@@ -42,27 +43,29 @@ def summary(snap: Snapshot, hot_spots: int = 5) -> list[str]:
         f"{len(cx.files)} files",
         f"limits       {len(cx.files_over_limit)} files, {len(cx.functions_over_limit)} functions over the seed's limits",
     ]
-    weak = least_covered(snap, hot_spots)
-    if weak:
-        lines.append("least covered")
-        lines += [f"  {f.percent:6.1%}  {f.path} ({f.covered}/{f.statements})" for f in weak]
-    functions = most_complex(snap, hot_spots)
-    if functions:
-        lines.append("most complex")
-        lines += [f"  {fn.complexity:4d} {fn.rank}  {fn.path}:{fn.lineno} {fn.name}" for fn in functions]
-    failing = failing_tests(snap)
-    if failing:
-        lines.append("failing tests")
-        lines += [f"  {case.id}: {first_line(case.message)[:100]}" for case in failing[:10]]
-    lines.append(f"candidates   {len(snap.candidates)}")
-    lines += [f"  {cand.id}: {cand.title}" for cand in snap.candidates[:10]]
-    if snap.problems:
-        lines.append("problems")
-        lines += [f"  {p}" for p in snap.problems]
-    if t.status in ("timeout", "error") and t.log_tail:
-        lines.append("log tail")
-        lines += [f"  {line}" for line in t.log_tail.splitlines()[-15:]]
-    return lines
+
+
+def section(title: str, rows: list[str]) -> list[str]:
+    """A titled, indented block (nothing when there are no rows)."""
+    return [title, *(f"  {row}" for row in rows)] if rows else []
+
+
+def summary(snap: Snapshot, hot_spots: int = 5) -> list[str]:
+    """The human summary: measurements, then hot spots, failing tests, candidates and problems."""
+    t = snap.tests
+    tail = t.log_tail.splitlines()[-15:] if t.status in ("timeout", "error") else []
+    return [
+        *headline(snap),
+        *section("least covered", [f"{f.percent:6.1%}  {f.path} ({f.covered}/{f.statements})"
+                                   for f in least_covered(snap, hot_spots)]),
+        *section("most complex", [f"{fn.complexity:4d} {fn.rank}  {fn.path}:{fn.lineno} {fn.name}"
+                                  for fn in most_complex(snap, hot_spots)]),
+        *section("failing tests", [f"{case.id}: {first_line(case.message)[:100]}" for case in failing_tests(snap)[:10]]),
+        f"candidates   {len(snap.candidates)}",
+        *(f"  {cand.id}: {cand.title}" for cand in snap.candidates[:10]),
+        *section("problems", snap.problems),
+        *section("log tail", tail),
+    ]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,9 +10,7 @@ Every write method refuses a target that carries the freeze label.
 
 from __future__ import annotations
 
-import base64
 import os
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,13 +22,14 @@ from github.Issue import Issue
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
-from germinate.errors import ConfigError, RepoError
+from germinate.errors import ConfigError
 from germinate.forge.base import ChangeRequest, CheckStatus
 from germinate.forge.errors import ChangeRequestGone, ForgeError, Frozen, MergeBlocked, RateLimited
+from germinate.forge.remote import push_with_token
 from germinate.forge.targets import parse_target, ticket_from_body, with_marker
 from germinate.models import ReviewComment, Ticket
 from germinate.seed import Seed
-from germinate.workspace import GIT_ENV, head_sha
+from germinate.workspace import head_sha
 
 TOKEN_ENV = "GERMINATE_GITHUB_TOKEN"
 SCOPES = ("a classic token with the 'repo' scope, or a fine-grained token with read and write access to "
@@ -168,7 +167,8 @@ class GitHubForge:
                 kwargs: dict[str, Any] = {"state": "open"} if label is None else {"state": "open", "labels": [label]}
                 for issue in self.repo.get_issues(**kwargs):
                     names = {lb.name for lb in issue.labels}
-                    if issue.pull_request is None and STATUS_LABEL not in names:
+                    # a PR's html_url is .../pull/N; reading issue.pull_request would cost a request per issue
+                    if "/pull/" not in issue.html_url and STATUS_LABEL not in names:
                         found[issue.number] = issue
             return found
 
@@ -290,7 +290,7 @@ class GitHubForge:
             return self.update_change_request(existing, title=title, body=body)
         pr = self._call(f"opening a pull request for {branch}", lambda: self.repo.create_pull(
             title=title, body=body, head=branch, base=self.default_branch, draft=draft))
-        return self._cr(pr)
+        return self._remember(self._cr(pr))
 
     def update_change_request(self, change: ChangeRequest, *, title: str | None = None, body: str | None = None,
                               draft: bool | None = None) -> ChangeRequest:
@@ -303,7 +303,7 @@ class GitHubForge:
             self._call(f"updating PR #{change.id}", lambda: pr.edit(**edits))  # type: ignore[arg-type]
         if draft is False and pr.draft:
             self._call(f"marking PR #{change.id} ready", lambda: pr.mark_ready_for_review())
-        return self._cr(self._pull(int(change.id)))
+        return self._remember(self._cr(self._pull(int(change.id))))
 
     def comment(self, target: str, body: str) -> None:
         self._ensure_writable(target)
@@ -357,7 +357,27 @@ class GitHubForge:
             self._call(f"marking PR #{change.id} ready", lambda: pr.mark_ready_for_review())
         status = self._call(f"merging PR #{change.id}",
                             lambda: pr.merge(commit_message=message, sha=head_sha, merge_method="merge"))
+        self._remember(change.model_copy(update={"state": "merged", "head_sha": head_sha}))
         return str(status.sha)
+
+    def _remember(self, change: ChangeRequest) -> ChangeRequest:
+        """Mirror the pull request in the store's ``change_requests`` (one row per branch)."""
+        if self.store is None:
+            return change
+        from sqlalchemy import select
+
+        from germinate.store import ChangeRequestRow
+
+        project = self.seed.project.name
+        with self.store.session() as s:
+            row = s.scalars(select(ChangeRequestRow).where(ChangeRequestRow.project == project,
+                                                           ChangeRequestRow.branch == change.branch)).first()
+            if row is None:
+                row = ChangeRequestRow(project=project, branch=change.branch, forge="github", title=change.title)
+                s.add(row)
+            row.ticket_id, row.title, row.body, row.draft = change.ticket_id, change.title, change.body, change.draft
+            row.state, row.external_id, row.url, row.head_sha = change.state, change.id, change.url, change.head_sha
+        return change
 
     def close_ticket(self, ticket_id: str, comment: str) -> None:
         number = self._number(f"ticket:{ticket_id}")
@@ -369,17 +389,3 @@ class GitHubForge:
         self._call(f"commenting on issue #{number}", lambda: issue.create_comment(comment))
         self._call(f"closing issue #{number}", lambda: issue.edit(state="closed", state_reason="completed"))
 
-
-def push_with_token(worktree: Path, url: str, refspec: str, token: str) -> None:
-    """``git push url refspec`` with the token as an HTTP header from the environment only."""
-    header = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-    env = {**os.environ, **GIT_ENV, "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
-           "GIT_CONFIG_VALUE_0": f"Authorization: Basic {header}"}
-    proc = subprocess.run(["git", "push", "--porcelain", url, refspec], cwd=str(worktree), env=env,
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).replace(token, "***").strip()
-        fix = ("the branch has commits Germinate does not know (someone pushed): the next cycle rebuilds it"
-               if "rejected" in detail or "non-fast-forward" in detail else
-               f"check that the remote exists and the token in {TOKEN_ENV} may push to it")
-        raise RepoError(f"git push of {refspec} to {url} failed: {detail}. Fix: {fix}")

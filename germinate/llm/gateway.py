@@ -134,13 +134,11 @@ class Gateway:
     def _ask(
         self, model: str, messages: list[dict[str, Any]], schema: type[BaseModel] | None, ctx: _Call
     ) -> BaseModel | str:
-        native = schema is not None and transport.supports_schema(model)
-        if schema is not None and not native:
-            messages = _with_instructions(messages, schema_instructions(schema))
-        completion, latency = self._send(model, messages, schema if native else None, ctx)
         if schema is None:
+            completion, latency = self._send(model, messages, None, ctx)
             self._record(model, messages, ctx, "ok", completion, latency)
             return completion.text
+        native, messages, completion, latency = self._send_structured(model, messages, schema, ctx)
         try:
             parsed = parse_output(completion.text, schema)
         except OutputInvalid as bad:
@@ -150,6 +148,23 @@ class Gateway:
             )
         self._record(model, messages, ctx, "ok", completion, latency)
         return parsed
+
+    def _send_structured(
+        self, model: str, messages: list[dict[str, Any]], schema: type[BaseModel], ctx: _Call
+    ) -> tuple[bool, list[dict[str, Any]], transport.Completion, float]:
+        """Send with ``response_format`` where supported; if the provider refuses the schema
+        (a non-retryable error), once more with the schema in the prompt instead."""
+        in_prompt = _with_instructions(messages, schema_instructions(schema))
+        if transport.supports_schema(model):
+            try:
+                completion, latency = self._send(model, messages, schema, ctx)
+                return True, messages, completion, latency
+            except transport.TransportError as exc:
+                if exc.retryable:
+                    raise
+                log.warning("%s refused response_format (%s); asking for JSON in text", model, exc)
+        completion, latency = self._send(model, in_prompt, None, ctx)
+        return False, in_prompt, completion, latency
 
     def _repair(
         self,

@@ -114,9 +114,7 @@ def write_entry(store: Store, entry: LedgerEntry) -> int:
 def spend_from_ledger(
     store: Store, project: str, *, cycle_id: str | None = None, run_id: str | None = None
 ) -> Spend:
-    """Totals of the ledger rows for a cycle or a run of ``project``."""
-    if cycle_id is None and run_id is None:
-        raise ValueError("spend_from_ledger needs a cycle_id or a run_id")
+    """Totals of the ledger rows of ``project``: all of them, or one cycle's, or one run's."""
     query = select(
         func.coalesce(func.sum(AgentRunRow.tokens_in + AgentRunRow.tokens_out), 0),
         func.coalesce(func.sum(AgentRunRow.cost_usd), 0.0),

@@ -14,6 +14,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from germinate.errors import RepoError
 from germinate.home import project_dir
 from germinate.metrics.coverage import diff_coverage, read_coverage
 from germinate.metrics.environment import ensure_environment
@@ -102,7 +103,11 @@ def take_snapshot(repo: Path, loaded: LoadedSeed, *, ref: str = "HEAD",
                   open_tickets: list[Ticket] | None = None, use_cache: bool = True) -> Snapshot:
     """The Snapshot of ``ref``, measured in a clean checkout (cached by commit and seed hash)."""
     repo = Path(repo).resolve()
-    sha = head_sha(repo, ref)
+    try:
+        sha = head_sha(repo, ref)
+    except RepoError as exc:
+        raise RepoError(f"cannot sense {repo} at {ref!r}: {exc}. Fix: pass a git repository with at least one "
+                        "commit, and a ref that exists there") from None
     cache = _cache_file(repo, sha, loaded.sha256)
     snapshot: Snapshot | None = None
     if use_cache and cache.is_file():

@@ -130,23 +130,27 @@ def parse_junit(path: Path) -> list[TestCase]:
     return cases
 
 
+PYTEST_NO_RESULTS = {
+    1: "pytest exited with 1 without reporting results",
+    2: "pytest was interrupted before running tests (exit 2)",
+    3: "pytest hit an internal error (exit 3)",
+    4: "pytest was called wrongly (exit 4: usage error, e.g. a path that does not exist)",
+}
+
+
 def _status(code: int, cases: list[TestCase], prepared: PreparedCommand, tail: str) -> tuple[str, str]:
-    failed = sum(c.outcome in ("failed", "error") for c in cases)
-    if code != 0 and not cases and "No module named" in tail:
-        missing = next(line for line in tail.splitlines() if "No module named" in line)
-        return "error", f"the test command could not start: {missing.strip()}. Fix: set execution.test_command"
-    if prepared.pytest:
-        if code == 5 or (code == 0 and not cases):
+    """Map exit code + junit cases to a TestRun status and reason."""
+    if code != 0 and not cases:
+        missing = [line.strip() for line in tail.splitlines() if "No module named" in line]
+        if missing:
+            return "error", f"the test command could not start: {missing[0]}. Fix: set execution.test_command"
+    if prepared.pytest and not cases:
+        if code in (0, 5):
             return "no_tests", "pytest collected no tests"
-        if code in (2, 3, 4) and not cases:
-            return "error", f"pytest exited with {code} (interrupted, internal or usage error) and ran no tests"
-        if code not in (0, 1) and not cases:
-            return "error", f"the test command exited with {code} without running tests"
-        if code == 1 and not failed and not cases:
-            return "error", "pytest exited with 1 without reporting results"
-    if failed or code != 0:
-        return "failed", "" if failed else f"the test command exited with {code}"
-    return "ok", ""
+        return "error", PYTEST_NO_RESULTS.get(code, f"the test command exited with {code} without running tests")
+    if any(c.outcome in ("failed", "error") for c in cases):
+        return "failed", ""
+    return ("failed", f"the test command exited with {code}") if code != 0 else ("ok", "")
 
 
 def run_tests(command: str, worktree: Path, env: TargetEnv, *, timeout: float, workdir: Path) -> tuple[TestRun, Path | None]:

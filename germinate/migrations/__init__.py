@@ -6,10 +6,12 @@ Upgrading never loses data: each revision in ``versions/`` alters tables in plac
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -27,6 +29,16 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
+@functools.cache
+def head_revision() -> str | None:
+    """The newest revision in ``versions/``."""
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision``; a clear ``StoreError`` if it cannot be reached."""
     url = engine.url.render_as_string(hide_password=True)
@@ -37,7 +49,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             f"cannot reach the state database at {url}: {_one_line(exc.orig)}. "
             "Fix: check GERMINATE_DATABASE_URL (host, port, credentials) or unset it to use SQLite"
         ) from None
+    target = head_revision() if revision == "head" else revision
     try:
+        with conn:
+            # Already there (the common case): a plain read, without taking the write lock.
+            if MigrationContext.configure(conn).get_current_revision() == target:
+                conn.rollback()
+                return
+            conn.rollback()
+    except SQLAlchemyError:
+        pass  # let the locked path below report it
+    try:
+        conn = engine.connect()
         with conn, conn.begin():
             cfg = alembic_config(engine)
             cfg.attributes["connection"] = conn
@@ -55,7 +78,5 @@ def _one_line(exc: object) -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()

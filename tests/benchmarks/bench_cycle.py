@@ -123,11 +123,17 @@ def task_overhead(n: int = 50) -> float:
         for i in range(n):
             noop(i)
 
-    many()  # warm-up: flow registration, client
+    @flow(name="bench-task-overhead")
+    def none() -> None:
+        return None
+
+    many(), none()  # warm-up: flow registration, client
+    started = time.perf_counter()
+    none()
+    empty = time.perf_counter() - started
     started = time.perf_counter()
     many()
-    total = time.perf_counter() - started
-    return total / n
+    return (time.perf_counter() - started - empty) / n
 
 
 def resume_vs_fresh(work: Path, fresh_s: float) -> float:
@@ -162,18 +168,25 @@ def write_markdown(rows: list[dict[str, float | str]], per_task: float, fresh: f
         "Full cycle = `growth-cycle` on epic-units-tests of the demo: sense, plan, 2 act rounds, "
         "2 reviews, tests + coverage, every gate, advice, merge through the write gate, growth log.",
         f"Larger target = demo + {modules} generated modules of 20 functions with 20 tests each.", "",
-        "| target | base snapshot | cycle (s) | bare work (s) | ratio | outcome |", "|---|---|---|---|---|---|",
+        "| target | base snapshot | cycle (s) | bare work (s) | fixed overhead (s) | ratio | outcome |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['target']} | {r['mode']} | {r['cycle_s']:.2f} | {r['bare_s']:.2f} | "
+        fixed = float(r["cycle_s"]) - float(r["bare_s"]) * (2 if r["mode"] == "cold" else 1)
+        lines.append(f"| {r['target']} | {r['mode']} | {r['cycle_s']:.2f} | {r['bare_s']:.2f} | {fixed:.2f} | "
                      f"{r['ratio']:.2f} | {r['outcome']} |")
     lines += [
         "", "Cold: the base commit was never sensed, so the cycle runs the tests twice (sense on the base, "
         "test on the change) plus a gate-side checkout; warm: the base snapshot is cached (the normal case "
-        "inside a grow run, where the previous cycle sensed it).", "",
+        "inside a grow run, where the previous cycle sensed it). Fixed overhead = cycle minus the test "
+        "runs it contains (2 bare runs cold, 1 warm): the scripted model calls, Prefect task runs, git "
+        "worktrees, the gates' base checkout, the write gate's merge and the growth-log commit. It does not "
+        "grow with the test suite, so the ratio is 1 + fixed / bare: it reaches the 1.5 goal once the "
+        "target's tests take about twice the fixed overhead; on these small targets it does not.",
+        "A warm-up cycle (untimed) pays the one-time imports (litellm, Prefect client) first.", "",
         "## Prefect overhead per task run", "",
-        f"{per_task * 1000:.1f} ms per task run (a flow of 50 trivial tasks against the local test server, "
-        "after a warm-up run).", "",
+        f"{per_task * 1000:.1f} ms per task run: (a flow of 50 trivial tasks - an empty flow) / 50, against "
+        "the local test server, after a warm-up run. A cycle has about 12 task runs.", "",
         "## Resumed vs fresh cycle", "",
         f"Fresh cycle (demo, cold): {fresh:.2f} s. Killed after its test stage and started again: "
         f"{resumed:.2f} s ({resumed / fresh:.0%} of fresh): sense, plan, act rounds, reviews and tests come "
@@ -192,6 +205,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, prefect_test_harness(server_startup_timeout=120):
         os.environ["GERMINATE_HOME"] = str(Path(tmp) / "home")
         work = Path(tmp) / "work"
+        timed_cycle(make_target(work / "warm-up"))  # pays the one-time imports (litellm, prefect) untimed
         rows = [overhead(work, "demo", 0, warm=False), overhead(work, "demo", 0, warm=True),
                 overhead(work, "larger", args.modules, warm=False),
                 overhead(work, "larger", args.modules, warm=True)]

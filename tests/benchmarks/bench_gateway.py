@@ -9,8 +9,9 @@ per call, medians over N calls after a warm-up:
 - ``litellm``: ``litellm.completion`` with the same model and messages (the library floor);
 - ``gateway``: ``Gateway.call`` without a store (routing, key check, budget check with
   prompt token count, litellm, cost);
-- ``gateway+ledger``: the same with a SQLite store (a ledger read for the budget and a row
-  written per call);
+- ``gateway+ledger``: the same with a SQLite store (ledger totals read for the cycle and
+  the run budgets, a row written per call; a new cycle every 20 calls and a new run every
+  10 cycles, so the totals are read over realistic row counts);
 - ``gateway+schema``: a structured call (``response_format`` + validation) with the ledger.
 
 Gateway overhead = gateway time - litellm time (both minus server time).
@@ -43,6 +44,8 @@ MESSAGES = [
     {"role": "system", "content": "You are the maintainer. " * 40},
     {"role": "user", "content": "Summarise this change for the cycle report. " * 60},
 ]
+CALLS_PER_CYCLE = 20
+CYCLES_PER_RUN = 10
 ANSWER = '{"summary": "Adds slugify() with tests; safe to merge.", "scope": ["pkg/text.py"]}'
 
 
@@ -93,11 +96,26 @@ def main() -> int:
         os.environ["OPENAI_API_BASE"] = fake.base_url
         os.environ["OPENAI_API_KEY"] = "sk-bench"
         os.environ["NO_PROXY"] = "127.0.0.1,localhost"
-        seed = Seed.model_validate({"project": {"name": "bench"}, "models": {"default": MODEL}})
+        # budgets stay on (their check is part of the overhead) but out of reach
+        big = {"tokens": 10**12, "dollars": 10.0**6}
+        seed = Seed.model_validate(
+            {
+                "project": {"name": "bench"},
+                "models": {"default": MODEL},
+                "budgets": {"per_cycle": big, "per_run": big},
+            }
+        )
         tmp = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
         store = Store.open(url=f"sqlite:///{tmp / 'state.db'}")
         bare = Gateway(seed, None, project="bench", cycle_id="b1")
-        ledgered = Gateway(seed, store, project="bench", cycle_id="b2", run_id="r")
+        counter = iter(range(10**9))
+
+        def ledgered() -> Gateway:
+            """A realistic ledger: a new cycle every 20 calls, a new run every 10 cycles."""
+            n = next(counter)
+            cycle, run = n // CALLS_PER_CYCLE, n // (CALLS_PER_CYCLE * CYCLES_PER_RUN)
+            return Gateway(seed, store, project="bench", cycle_id=f"c{cycle}", run_id=f"r{run}")
+
         client = httpx.Client()
         body = {"model": "gpt-4o-mini", "messages": MESSAGES}
 
@@ -110,8 +128,8 @@ def main() -> int:
                 ),
             ),
             ("gateway", lambda: bare.call("maintainer", MESSAGES, None)),
-            ("gateway+ledger", lambda: ledgered.call("maintainer", MESSAGES, None)),
-            ("gateway+schema", lambda: ledgered.call("architect", MESSAGES, Summary)),
+            ("gateway+ledger", lambda: ledgered().call("maintainer", MESSAGES, None)),
+            ("gateway+schema", lambda: ledgered().call("architect", MESSAGES, Summary)),
         ]
         results = timed(cases, fake, args.calls)
         client.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import threading
 import time
@@ -57,7 +58,7 @@ class FakeState:
     statuses: list[dict[str, Any]] = field(default_factory=list)
     next_number: int = 1
     next_id: int = 1000
-    limited: list[tuple[int, int]] = field(default_factory=list)  # (status, reset_in) per request
+    limited: list[tuple[int, int, bool]] = field(default_factory=list)  # (status, reset_in, writes only)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -135,10 +136,10 @@ class FakeGitHub:
     def delete_branch(self, branch: str) -> None:
         _git(self.state.bare, "update-ref", "-d", f"refs/heads/{branch}")
 
-    def rate_limit_next(self, count: int, *, status: int = 403, reset_in: int = 1) -> None:
-        """The next ``count`` API requests answer as rate limited (403 primary or 429)."""
+    def rate_limit_next(self, count: int, *, status: int = 403, reset_in: int = 1, writes_only: bool = False) -> None:
+        """The next ``count`` API requests (or writes) answer as rate limited (403 primary or 429)."""
         with self.lock:
-            self.state.limited.extend([(status, reset_in)] * count)
+            self.state.limited.extend([(status, reset_in, writes_only)] * count)
 
     def head_sha(self, number: int) -> str:
         pr = self.state.pulls[number]
@@ -205,6 +206,10 @@ class FakeGitHub:
             def log_message(self, *args: Any) -> None:  # quiet
                 return
 
+            def setup(self) -> None:
+                super().setup()  # headers and body go out as separate writes: no Nagle delay
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
@@ -231,8 +236,9 @@ class FakeGitHub:
             reset = int(time.time()) + 3600
             rate = {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "4999",
                     "X-RateLimit-Reset": str(reset), "X-RateLimit-Used": "1", "X-RateLimit-Resource": "core"}
-            if self.state.limited:
-                status, reset_in = self.state.limited.pop(0)
+            applicable = [i for i, lim in enumerate(self.state.limited) if method != "GET" or not lim[2]]
+            if applicable:
+                status, reset_in, _ = self.state.limited.pop(applicable[0])
                 rate.update({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + reset_in)})
                 if status == 429:
                     rate["Retry-After"] = str(reset_in)

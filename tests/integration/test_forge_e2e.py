@@ -19,7 +19,7 @@ from germinate.forge.local import LocalForge
 from germinate.intake import intake
 from germinate.models import Decision, GateResult, Plan
 from germinate.policy import GATES
-from germinate.store import Store, WriteRow
+from germinate.store import ChangeRequestRow, Store, WriteRow
 from germinate.writegate import WriteGate
 from tests.fakes import github_fixtures
 from tests.fakes.github_fixtures import GitHubWorld, github_seed
@@ -43,7 +43,7 @@ def test_github_issue_to_merged_pr_and_closed_issue(github_world: GitHubWorld) -
     seed = github_seed(quality_gates={"ci_required_checks": ["ci/test"]},
                        automation_contract={"merge_policy": {"allow_auto_merge": True}})
     store = Store.open(repo=world.repo)
-    forge = world.forge(seed)
+    forge = world.forge(seed, store=store)
     gate = WriteGate(store, "widget", forge, seed)
     number = world.fake.create_issue("Add X", labels=["ai-task"], body="X should exist")
     started: list[str] = []
@@ -73,6 +73,9 @@ def test_github_issue_to_merged_pr_and_closed_issue(github_world: GitHubWorld) -
     with store.session() as s:
         kinds = [(w.kind, w.allowed) for w in s.scalars(select(WriteRow).order_by(WriteRow.id))]
     assert ("merge", True) in kinds and ("close_issue", True) in kinds
+    with store.session() as s:
+        rows = [(r.forge, r.external_id, r.state) for r in s.scalars(select(ChangeRequestRow))]
+    assert rows == [("github", cr.id, "merged")]
     assert [k for k in world.fake.writes() if k[1].endswith("/merge")] == [("PUT", f"/repos/acme/widget/pulls/{cr.id}/merge")]
 
 

@@ -74,6 +74,10 @@ def test_push_open_pr_is_idempotent_and_token_never_in_config(github_world: GitH
     again = forge.open_change_request(branch="germinate/gh-1", title="Add X", body="## Plan\n",
                                       draft=True, ticket_id=f"gh-{issue}")
     assert again.id == change.id
+    world.fake.set_issue_labels(int(change.id), ["ai-task"])
+    before = len(world.fake.requests)
+    assert [t.id for t in forge.list_tickets(["ai-task"])] == [f"gh-{issue}"]  # a labelled PR is no ticket
+    assert len(world.fake.requests) - before == 1  # one page, no request per issue
     assert [w for w in world.fake.writes() if w == ("POST", "/repos/acme/widget/pulls")] == [("POST", "/repos/acme/widget/pulls")]
     config = subprocess.run(["git", "config", "--list", "--show-origin"], cwd=wt, capture_output=True, text=True).stdout
     assert "t0ken" not in config and "extraheader" not in config.lower()
@@ -179,3 +183,14 @@ def test_push_rejected_when_someone_pushed_to_the_branch(github_world: GitHubWor
     world.commit_on_branch("germinate/gh-9", "pkg/a.py", "A = 2\n")
     with pytest.raises(RepoError, match="git push"):
         forge.push_branch("germinate/gh-9", wt)
+
+
+def test_rate_limited_write_is_retried_and_lands_once(github_world: GitHubWorld) -> None:
+    world = github_world
+    number = world.fake.create_issue("Add X", labels=["ai-task"])
+    forge = world.forge(sleep=lambda s: None)
+    world.fake.rate_limit_next(2, status=429, reset_in=1, writes_only=True)
+    forge.comment(f"ticket:gh-{number}", "working on it")
+    assert [c["body"] for c in world.fake.state.comments[number]] == ["working on it"]
+    posts = [r for r in world.fake.requests if r == ("POST", f"/repos/acme/widget/issues/{number}/comments")]
+    assert len(posts) == 3  # two answered 429 (nothing written), the third wrote

@@ -144,3 +144,21 @@ def test_rate_limit_is_retried_and_nothing_internal_is_sent(fake: FakeOpenAI, st
     assert "RateLimitError" in ledger_rows(store, "demo")[0].error
     # the role tag for the scripted provider stays inside litellm: providers never see it
     assert all("metadata" not in body for body in fake.requests)
+
+
+def test_a_refused_response_format_falls_back_to_json_in_text(
+    fake: FakeOpenAI, store: Store
+) -> None:
+    fake.enqueue(
+        Reply(
+            status=400,
+            error="Invalid schema for response_format 'PlanDraft': 'default' is not permitted",
+        ),
+        Reply(content='{"summary": "add slugify", "scope": []}'),
+    )
+    plan = gateway(store).call("architect", PROMPT, PlanDraft)
+    assert plan == PlanDraft(summary="add slugify", scope=[])
+    native, text_mode = fake.requests
+    assert "response_format" in native and "response_format" not in text_mode
+    assert "JSON Schema" in text_mode["messages"][0]["content"]
+    assert [r.outcome for r in ledger_rows(store, "demo")] == ["error", "ok"]

@@ -148,3 +148,49 @@ def test_a_file_in_the_way_of_a_folder_is_a_failure_not_a_crash(tmp_path: Path) 
     assert not report.ok
     assert "pkg/new.py could not be written" in report.failed[0][1]
     assert (tmp_path / "pkg").read_text() == "not a folder\n"
+
+
+FUZZ_PIECES = [
+    "<<<<<<< SEARCH\n",
+    "=======\n",
+    ">>>>>>> REPLACE\n",
+    "<<<<<<< DELETE\n",
+    "```python\n",
+    "```\n",
+    "pkg/a.py\n",
+    "../x.py\n",
+    "/abs.py\n",
+    "A = 1\n",
+    "    def f(self):\n",
+    "\n",
+    "prose here\n",
+    "\r\n",
+    "**b.py**\n",
+    "\t",
+    ".git/x\n",
+    "link/c.py\n",
+    "--- a/x\n",
+    "@@ -1 +1 @@\n",
+]
+
+
+def test_garbage_replies_never_crash_or_escape(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "pkg").mkdir(parents=True)
+    outside.mkdir()
+    (root / "link").symlink_to(outside)
+    for _ in range(800):
+        (root / "pkg/a.py").write_text("A = 1\nclass K:\n    def f(self):\n        return 1\n")
+        text = "".join(rng.choice(FUZZ_PIECES) for _ in range(rng.randint(0, 14)))
+        try:
+            blocks = parse_edit_blocks(text)
+        except EditParseError as err:
+            assert str(err)
+            continue
+        report = apply_edit_blocks(root, blocks)
+        assert report.feedback()
+    assert list(outside.iterdir()) == []
+    assert not (tmp_path / "x.py").exists()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from pydantic import BaseModel
 
@@ -9,6 +14,8 @@ from germinate.errors import ConfigError
 from germinate.llm.routing import model_for_role, models_to_try, price_for, seed_cost
 from germinate.llm.structured import OutputInvalid, extract_json, parse_output, repair_messages
 from germinate.seed import Models
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_role_model_comes_from_the_seed_then_env_overrides() -> None:
@@ -92,3 +99,16 @@ def test_repair_round_shows_the_model_its_reply_and_the_error() -> None:
     assert repaired[:1] == messages
     assert repaired[1] == {"role": "assistant", "content": "garbage"}
     assert "no JSON object found" in repaired[2]["content"] and "Verdict" in repaired[2]["content"]
+
+
+def test_importing_the_gateway_and_agents_does_not_import_litellm() -> None:
+    code = (
+        "import sys, germinate.llm, germinate.agents, os;"
+        "assert 'litellm' not in sys.modules, 'litellm imported eagerly';"
+        "from germinate.llm.transport import litellm_module; litellm_module();"
+        "assert os.environ['LITELLM_LOCAL_MODEL_COST_MAP'] == 'True'"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LITELLM_LOCAL_MODEL_COST_MAP"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "cost map" not in done.stderr  # no attempt to download litellm's price list
