@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from germinate.models import Ticket
 from germinate.seed import Seed
@@ -42,7 +43,22 @@ def is_fix(ticket: Ticket, seed: Seed) -> bool:
 
 
 def record_tickets(store: Store, project: str, tickets: Iterable[Ticket]) -> tuple[list[str], list[str]]:
-    """Upsert tickets into the store; returns (new ids, relabelled ids). Never duplicates a row."""
+    """Upsert tickets into the store; returns (new ids, relabelled ids). Never duplicates a row.
+
+    Another poller inserting the same ticket at the same moment makes this transaction fail
+    on the unique key; it is then simply run again (the row now exists: not new here).
+    """
+    tickets = list(tickets)
+    for attempt in range(3):
+        try:
+            return _record(store, project, tickets)
+        except (IntegrityError, OperationalError):
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(store: Store, project: str, tickets: list[Ticket]) -> tuple[list[str], list[str]]:
     new: list[str] = []
     relabelled: list[str] = []
     with store.session() as s:

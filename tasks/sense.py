@@ -46,8 +46,8 @@ def artifact_key(kind: str, project: str) -> str:
     return f"sense-{kind}-{slug}"[:100]
 
 
-@task(name="sense", cache_key_fn=content_key(_sense_key), persist_result=True, retries=2,
-      retry_delay_seconds=[2, 10], retry_condition_fn=retry_on_io)
+@task(name="sense", task_run_name="sense-{ref}", cache_key_fn=content_key(_sense_key), persist_result=True,
+      retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=retry_on_io)
 def sense(repo: str, loaded: LoadedSeed, ref: str = "HEAD", open_tickets: list[Ticket] | None = None) -> Snapshot:
     """Measure ``ref`` of ``repo`` (tests under coverage, radon, git, scout) into a Snapshot."""
     from germinate.metrics import take_snapshot

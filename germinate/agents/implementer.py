@@ -18,8 +18,10 @@ from germinate.context import build_repo_map
 from germinate.edits import (
     EDIT_FORMAT,
     EditParseError,
+    EditPathError,
     apply_edit_blocks,
     parse_edit_blocks,
+    resolve_in_worktree,
 )
 from germinate.home import germinate_home
 from germinate.llm import Gateway
@@ -27,6 +29,7 @@ from germinate.models import CoverageReport, FileCoverage, Plan
 from germinate.seed import Seed
 
 REPO_MAP_TOKENS = 8_000
+MAX_OTHER_FILES_CHARS = 20_000
 
 # stopped_reason values
 APPLIED = "applied"  # every block of the last reply applied
@@ -139,22 +142,36 @@ def edit_rounds(
 
 
 def _repo_map(worktree: Path, plan: Plan) -> str:
-    mentions = [
-        plan.ticket.title,
-        plan.ticket.body,
-        plan.summary,
-        *plan.acceptance_criteria,
-        *plan.tests_to_add,
-    ]
+    """The ranked map of the Python code, plus in-scope files of other kinds in full."""
+    mentions = [plan.ticket.title, plan.ticket.body, plan.summary, *plan.acceptance_criteria]
     cache_dir = germinate_home() / "cache" / "repo-map"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    return build_repo_map(
+    repo_map = build_repo_map(
         worktree,
         scope=plan.scope,
-        mentions=mentions,
+        mentions=[*mentions, *plan.tests_to_add],
         token_budget=REPO_MAP_TOKENS,
         cache_dir=cache_dir,
-    ).text
+    )
+    return "\n".join([repo_map.text, *_other_scope_files(worktree, plan.scope)])
+
+
+def _other_scope_files(worktree: Path, scope: list[str]) -> list[str]:
+    """Non-Python files named in the scope (README, config...): the repo map shows only Python."""
+    parts: list[str] = []
+    budget = MAX_OTHER_FILES_CHARS
+    for path in scope:
+        if path.endswith(".py") or any(c in path for c in "*?["):
+            continue
+        try:
+            text = resolve_in_worktree(worktree, path).read_text(encoding="utf-8")
+        except (EditPathError, OSError, UnicodeDecodeError):
+            continue  # not there yet (the change may create it), outside, or not text
+        if len(text) > budget:
+            break
+        budget -= len(text)
+        parts.append(f"{path}\n```\n{text}{'' if text.endswith(chr(10)) else chr(10)}```")
+    return parts
 
 
 def _uncovered_in_scope(coverage: CoverageReport | None, scope: list[str]) -> list[FileCoverage]:

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from germinate.errors import BudgetExceeded
-from germinate.llm.ledger import Spend, spend_from_ledger
+from germinate.llm.ledger import Spend, cycle_and_run_spend, spend_from_ledger
 from germinate.seed import Budget, Budgets
 from germinate.store import Store
 
@@ -71,11 +71,15 @@ class BudgetGuard:
         return self._local
 
     def scopes(self) -> list[Scope]:
-        """The budgeted scopes with what each has spent (one ledger query per scope at most)."""
-        cycle = self.cycle_spend()
+        """The budgeted scopes with what each has spent (one ledger query)."""
+        if self.store is not None and self.cycle_id is not None and self.run_id is not None:
+            cycle, run = cycle_and_run_spend(self.store, self.project, self.cycle_id, self.run_id)
+        else:
+            cycle = self.cycle_spend()
+            run = self.run_spend(cycle)
         return [
             Scope("per-cycle", "budgets.per_cycle", self.budgets.per_cycle, cycle),
-            Scope("per-run", "budgets.per_run", self.budgets.per_run, self.run_spend(cycle)),
+            Scope("per-run", "budgets.per_run", self.budgets.per_run, run),
         ]
 
     def check(self, role: str, est_tokens: int, est_dollars: float | None) -> None:

@@ -124,10 +124,14 @@ class Gateway:
                 log.warning("model %s failed for %s, trying the next one: %s", model, role, exc)
         if missing and len(missing) == len(failures):
             raise missing[0]
-        raise LLMError(
-            f"no model answered the {role} call: " + "; ".join(failures) + ". Check the provider "
-            "is reachable and the key is valid, or add fallbacks under models.fallbacks in seed.yaml"
+        tried = models_to_try(self.seed.models, role)
+        hint = (
+            "Check the transcript (docs/scripted-model.md)"
+            if all(m.startswith("scripted/") for m in tried)
+            else "Check the provider is reachable and the key is valid, or add fallbacks under "
+            "models.fallbacks in seed.yaml"
         )
+        raise LLMError(f"no model answered the {role} call: " + "; ".join(failures) + f". {hint}")
 
     # --- one model ----------------------------------------------------------------------
 
@@ -217,7 +221,7 @@ class Gateway:
                 self._record(model, messages, ctx, outcome, None, latency, str(exc))
                 if not exc.retryable or attempt == attempts - 1:
                     raise
-                time.sleep(transport.backoff_seconds(attempt, self.backoff_base))
+                time.sleep(transport.backoff_seconds(attempt, self.backoff_base, exc.retry_after))
                 continue
             return completion, (time.perf_counter() - started) * 1000
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover

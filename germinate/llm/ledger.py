@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 
 from germinate.store import AgentRunRow, Store
 
@@ -128,6 +128,33 @@ def spend_from_ledger(
     with store.session() as session:
         tokens, dollars, known, calls = session.execute(query).one()
     return Spend(int(tokens), float(dollars), bool(known), int(calls))
+
+
+def _totals(condition: Any) -> list[Any]:
+    tokens = AgentRunRow.tokens_in + AgentRunRow.tokens_out
+    return [
+        func.coalesce(func.sum(case((condition, tokens), else_=0)), 0),
+        func.coalesce(func.sum(case((condition, AgentRunRow.cost_usd), else_=0.0)), 0.0),
+        func.coalesce(func.min(case((condition, AgentRunRow.cost_known), else_=True)), True),
+        func.coalesce(func.sum(case((condition, 1), else_=0)), 0),
+    ]
+
+
+def cycle_and_run_spend(
+    store: Store, project: str, cycle_id: str, run_id: str
+) -> tuple[Spend, Spend]:
+    """A cycle's and a run's totals in one query (the budget check runs before every call)."""
+    in_cycle = AgentRunRow.cycle_id == cycle_id
+    in_run = AgentRunRow.run_id == run_id
+    query = select(*_totals(in_cycle), *_totals(in_run)).where(
+        AgentRunRow.project == project, or_(in_cycle, in_run)
+    )
+    with store.session() as session:
+        row = session.execute(query).one()
+    spends = [
+        Spend(int(row[i]), float(row[i + 1]), bool(row[i + 2]), int(row[i + 3])) for i in (0, 4)
+    ]
+    return spends[0], spends[1]
 
 
 def ledger_rows(store: Store, project: str, cycle_id: str | None = None) -> list[AgentRunRow]:

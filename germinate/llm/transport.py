@@ -24,10 +24,18 @@ class MissingAPIKey(ConfigError):
 class TransportError(Exception):
     """One request failed; ``retryable`` says whether trying again may help."""
 
-    def __init__(self, message: str, *, retryable: bool, timeout: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        timeout: bool = False,
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.retryable = retryable
         self.timeout = timeout
+        self.retry_after = retry_after  # seconds the provider asked us to wait, if it said
 
 
 @dataclass(frozen=True)
@@ -149,11 +157,29 @@ def classify(exc: Exception) -> TransportError:
         litellm.BadGatewayError,
     )
     if isinstance(exc, retryable_types):
-        return TransportError(message, retryable=True)
+        return TransportError(message, retryable=True, retry_after=retry_after_seconds(exc))
     status = getattr(exc, "status_code", None)
     if isinstance(status, int) and status >= 500:
         return TransportError(message, retryable=True)
     return TransportError(message, retryable=False)
+
+
+def retry_after_seconds(exc: Exception) -> float | None:
+    """The provider's ``Retry-After`` (or ``retry-after-ms``) on a failed response, in seconds."""
+    headers = getattr(exc, "litellm_response_headers", None) or getattr(
+        getattr(exc, "response", None), "headers", None
+    )
+    if not headers:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) * scale)
+        except ValueError:
+            continue  # an HTTP date: rare for model APIs; fall back to our backoff
+    return None
 
 
 def estimate_tokens(messages: list[dict[str, Any]]) -> int:
@@ -176,7 +202,10 @@ def litellm_price(model: str, tokens_in: int, tokens_out: int) -> float | None:
     return total if total > 0 else None
 
 
-def backoff_seconds(attempt: int, base: float, cap: float = 30.0) -> float:
-    """Exponential backoff with +-20% jitter: base, 2*base, 4*base... capped."""
-    delay = min(cap, base * (2**attempt))
-    return delay * random.uniform(0.8, 1.2)
+def backoff_seconds(
+    attempt: int, base: float, retry_after: float | None = None, cap: float = 60.0
+) -> float:
+    """Exponential backoff with +-20% jitter (base, 2*base, 4*base...), at least the
+    provider's ``Retry-After``, never more than ``cap``."""
+    delay = base * (2**attempt) * random.uniform(0.8, 1.2)
+    return min(cap, max(delay, retry_after or 0.0))

@@ -9,6 +9,7 @@ again is a file read plus a fresh look at the git state and the open tickets.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -119,7 +120,7 @@ def take_snapshot(repo: Path, loaded: LoadedSeed, *, ref: str = "HEAD",
         with clean_checkout(repo, sha, name=f"sense-{sha[:12]}-{uuid.uuid4().hex[:8]}") as worktree:
             snapshot = measure_commit(repo, worktree, loaded, sha)
         if cacheable(snapshot.tests):
-            tmp = cache.with_suffix(".tmp")
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")  # parallel senses of one commit may race
             tmp.write_text(snapshot.model_dump_json())
             tmp.replace(cache)
     git = git_state(repo, sha)

@@ -159,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"incremental radon ({lines} lines, {nfiles} files): {med(incs):.2f} s / cold {med(colds):.2f} s "
           f"= {share:.1%} (goal <= 5%)", flush=True)
 
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}; "
+               f"load average at the end {load} (other work on the machine makes single runs noisy)")
     doc = f"""# Sense benchmarks
 
 Produced by `python tests/benchmarks/bench_sense.py --runs {args.runs}`; medians of {args.runs} runs.

@@ -28,6 +28,7 @@ class Reply:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     error: str = "scripted failure"
+    headers: dict[str, str] = field(default_factory=dict)  # extra response headers
 
 
 @dataclass
@@ -142,11 +143,17 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 time.sleep(reply.delay)
             if reply.status != 200:
                 error = {"message": reply.error, "type": "server_error", "code": reply.status}
-                self._send(reply.status, {"error": error}, started)
+                self._send(reply.status, {"error": error}, started, reply.headers)
                 return
             self._send(200, completion_body(body, reply), started)
 
-        def _send(self, status: int, payload: dict[str, Any], started: float | None = None) -> None:
+        def _send(
+            self,
+            status: int,
+            payload: dict[str, Any],
+            started: float | None = None,
+            headers: dict[str, str] | None = None,
+        ) -> None:
             data = json.dumps(payload).encode()
             if started is not None:
                 fake.server_ms.append((time.perf_counter() - started) * 1000)
@@ -154,6 +161,8 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):

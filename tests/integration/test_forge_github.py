@@ -194,3 +194,15 @@ def test_rate_limited_write_is_retried_and_lands_once(github_world: GitHubWorld)
     assert [c["body"] for c in world.fake.state.comments[number]] == ["working on it"]
     posts = [r for r in world.fake.requests if r == ("POST", f"/repos/acme/widget/issues/{number}/comments")]
     assert len(posts) == 3  # two answered 429 (nothing written), the third wrote
+
+
+def test_review_feedback_for_the_next_round(github_world: GitHubWorld) -> None:
+    from germinate.forge.feedback import feedback_text, open_review_feedback
+
+    world, forge = github_world, github_world.forge()
+    _, change = _open_pr(world, forge, world.fake.create_issue("Add X", labels=["ai-task"]))
+    assert open_review_feedback(forge, "germinate/gh-1") == [] and open_review_feedback(forge, "nope") == []
+    world.fake.add_review(int(change.id), user="alice", state="CHANGES_REQUESTED", body="rename X",
+                          comments=[{"path": "pkg/new.py", "line": 1, "body": "call it Y"}])
+    text = feedback_text(open_review_feedback(forge, "germinate/gh-1"))
+    assert "- [major] alice: rename X" in text and "- [major] pkg/new.py:1: alice: call it Y" in text

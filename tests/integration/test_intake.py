@@ -118,3 +118,30 @@ def test_intake_flow_starts_deployment_runs_once(prefect_harness, repo_factory) 
 
     created = asyncio.run(runs())
     assert [r.parameters for r in created] == [{"repo": str(repo.resolve()), "ticket_id": "local-1"}]
+
+
+def test_concurrent_polls_start_each_ticket_once(local) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    repo, seed, _, forge = local
+    for i in range(5):
+        forge.create_ticket(f"ticket {i}", labels=["ai-task"])
+    tickets = forge.list_tickets()
+    start = Starter()
+    lock = threading.Lock()
+
+    def locked_start(r: str, t: str) -> str:
+        with lock:
+            return start(r, t)
+
+    def poll() -> None:
+        store = Store.open(repo=repo)  # each poller its own connection pool, as separate workers would
+        intake(store, "widget", seed, tickets, repo=str(repo), start=locked_start)
+        store.close()
+
+    threads = [threading.Thread(target=poll) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(t for _, t in start.calls) == [f"local-{i}" for i in range(1, 6)]

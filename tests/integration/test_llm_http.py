@@ -138,8 +138,12 @@ def test_missing_api_key_names_the_variable_and_sends_nothing(
 
 
 def test_rate_limit_is_retried_and_nothing_internal_is_sent(fake: FakeOpenAI, store: Store) -> None:
-    fake.enqueue(Reply(status=429, error="slow down"), Reply(content="done"))
+    fake.enqueue(
+        Reply(status=429, error="slow down", headers={"Retry-After": "0.6"}), Reply(content="done")
+    )
+    started = time.monotonic()
     assert gateway(store, max_retries=1).call("tester", PROMPT, None) == "done"
+    assert time.monotonic() - started >= 0.6  # the provider's Retry-After was honoured
     assert [r.outcome for r in ledger_rows(store, "demo")] == ["error", "ok"]
     assert "RateLimitError" in ledger_rows(store, "demo")[0].error
     # the role tag for the scripted provider stays inside litellm: providers never see it

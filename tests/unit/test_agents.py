@@ -279,3 +279,25 @@ def test_template_hash_follows_the_template_and_a_missing_one_is_named(
     (copy / "maintainer.md.j2").unlink()
     with pytest.raises(ConfigError, match="maintainer.md.j2"):
         render("maintainer", seed=None)
+
+
+def test_implementer_sees_in_scope_files_that_the_python_map_leaves_out(
+    tmp_path: Path, worktree: Path
+) -> None:
+    (worktree / "README.md").write_text("# pkg\nUsage: shout('x')\n")
+    (tmp_path / "secret.txt").write_text("TOP-SECRET\n")
+    plan = PLAN.model_copy(update={"scope": ["pkg/text.py", "README.md", "../secret.txt"]})
+    seed, _ = scripted(
+        tmp_path,
+        {
+            "implementer": [
+                {"match": "TOP-SECRET", "content": "leaked"},
+                {
+                    "match": r"(?s)def shout.*README\.md\n```\n# pkg\nUsage: shout",
+                    "content": "seen",
+                },
+            ]
+        },
+    )
+    result = implement(gw(seed), seed, plan, worktree, round=1)
+    assert result.stopped_reason == NO_EDITS and "seen" in result.message

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Imported at collection, not inside a test: Prefect binds its console log handler to the
+# sys.stderr of the moment, and a capsys stream is closed when its test ends.
+import flows.checkpoint  # noqa: F401
 from germinate.cli import main
 from germinate.cli.approve import answer
 from germinate.cycle_records import record_decision, set_cycle_outcome, start_cycle

@@ -171,7 +171,7 @@ def test_bad_request_is_not_retried_and_all_models_failing_is_one_clear_error(
     )
     with pytest.raises(LLMError) as err:
         gateway(make_seed(model, max_retries=3), None).call("tester", PROMPT, None)
-    assert "prompt too long" in str(err.value) and "models.fallbacks" in str(err.value)
+    assert "prompt too long" in str(err.value) and "docs/scripted-model.md" in str(err.value)
 
 
 def test_missing_api_key_names_the_variable_without_any_request(

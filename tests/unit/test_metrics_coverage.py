@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from germinate.metrics.coverage import diff_coverage, glob_match, report_from_json
+from germinate.metrics.coverage import diff_coverage, glob_match, read_coverage, report_from_json
+from germinate.metrics.environment import TargetEnv
 from germinate.metrics.radon import analyse_source, summarise
 from germinate.metrics.scout import scout
 from germinate.models import CoverageReport
@@ -44,6 +45,13 @@ def test_report_per_file_total_and_critical_paths() -> None:
 def test_no_files_means_unavailable() -> None:
     cov = report_from_json({"files": {}}, WT, SEED)
     assert not cov.available and cov.total is None and cov.reason
+
+
+def test_missing_coverage_data_is_a_reason_not_an_error(tmp_path: Path) -> None:
+    env = TargetEnv(venv=tmp_path / "venv", key="k", ok=True)
+    missing = read_coverage(tmp_path / ".coverage", tmp_path, env, SEED)
+    assert not missing.available and "coverage data missing" in missing.reason
+    assert "not run under coverage" in read_coverage(None, tmp_path, env, SEED).reason
 
 
 def test_diff_coverage_counts_only_executable_added_lines() -> None:
