@@ -12,11 +12,40 @@ key path, what was expected and how to fix it; unknown keys get a "did you mean"
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar, get_origin
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from germinate.seed_base import Glob, Section, _defaults
+from germinate.seed_operations import (
+    Budget,
+    Budgets,
+    ChangeBudget,
+    Checkpoints,
+    Execution,
+    ForgeConfig,
+    Labels,
+    ModelPrice,
+    Models,
+    Reporting,
+    RunBudget,
+    Schedule,
+)
+
+# The whole model is importable from here (Germinate's own sections live in seed_operations).
+__all__ = [
+    "ALWAYS_DISALLOWED_WRITES", "AiAccess", "AppRef", "Architecture", "AutomationContract",
+    "Budget", "Budgets", "ChangeBudget", "Checkpoints", "CodeStyle", "CodingStandards",
+    "Constraints", "Correctness", "CoverageGate", "CriticalPath", "DependencyConstraints",
+    "DependencyPolicy", "Documentation", "Domain", "Epic", "Evaluation", "Execution",
+    "ForbiddenImport", "ForgeConfig", "Glob", "GrowthObjectives", "Labels", "LoadedSeed",
+    "MergePolicy", "ModelPrice", "Models", "ModuleConstraints", "ModuleContract", "Owner",
+    "Patterns", "Performance", "Persona", "Project", "QualityGates", "ROLES",
+    "RegressionDetection", "RepoConstraints", "RepoLayout", "Reporting", "RewardWeights",
+    "RunBudget", "SEED_FILENAME", "Schedule", "SecretsPolicy", "Section", "Security", "Seed",
+    "TaskLabels", "find_seed", "load_seed", "seed_hash",
+]
 
 SEED_FILENAME = "seed.yaml"
 
@@ -33,72 +62,6 @@ ALWAYS_DISALLOWED_WRITES: tuple[str, ...] = (
 )
 
 ROLES: tuple[str, ...] = ("architect", "implementer", "tester", "reviewer", "maintainer")
-S = TypeVar("S", bound=BaseModel)
-
-
-class Section(BaseModel):
-    """Base of every seed section: unknown keys are errors (typos must not pass silently).
-
-    A key left empty in YAML (``quality_gates:`` with nothing under it, or every child
-    commented out) reads as ``null``; for a section, list or mapping that means "defaults".
-    """
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_means_default(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        out = dict(data)
-        for name, field in cls.model_fields.items():
-            key = name if name in out else field.alias
-            if key in out and out[key] is None and _empty_value(field.annotation) is not None:
-                out[key] = _empty_value(field.annotation)
-        return out
-
-
-def _empty_value(annotation: Any) -> dict[str, Any] | list[Any] | None:
-    """What ``null`` stands for in a field of this type: {} for sections and maps, [] for lists."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return {}
-    origin = get_origin(annotation)
-    if origin is dict:
-        return {}
-    if origin is list:
-        return []
-    return None
-
-
-def _check_glob(pattern: str) -> str:
-    if not pattern or not pattern.strip():
-        raise ValueError("a path glob must not be empty")
-    if "\\" in pattern:
-        raise ValueError(f"{pattern!r} uses '\\'; globs use '/' as the separator, e.g. 'src/**/*.py'")
-    if pattern.startswith("/") or pattern.startswith("~"):
-        raise ValueError(f"{pattern!r} is absolute: globs are relative to the repository root")
-    parts = pattern.split("/")
-    if ".." in parts:
-        raise ValueError(f"{pattern!r} escapes the repository with '..'")
-    for part in parts:
-        if "**" in part and part != "**":
-            raise ValueError(
-                f"{pattern!r}: '**' must be a whole path component; e.g. 'src/**/*.py', not 'src/**.py'"
-            )
-    if pattern.count("[") != pattern.count("]"):
-        raise ValueError(f"{pattern!r} has an unbalanced '[' ']' character class")
-    if "[]" in pattern or "[!]" in pattern:
-        raise ValueError(f"{pattern!r} has an empty '[]' character class")
-    return pattern
-
-
-def _defaults(cls: type[S]) -> Callable[[], S]:
-    """Default factory of a section: the section with every key at its default."""
-    return lambda: cls.model_validate({})
-
-
-Glob = Annotated[str, AfterValidator(_check_glob)]
-"""A path glob relative to the repository root (``*`` within a folder, ``**`` across folders)."""
 
 
 # --- project and domain ---------------------------------------------------------------
@@ -325,116 +288,6 @@ class AutomationContract(Section):
     ai_access: AiAccess = Field(default_factory=_defaults(AiAccess))
     task_labels: TaskLabels = Field(default_factory=_defaults(TaskLabels))
     merge_policy: MergePolicy = Field(default_factory=_defaults(MergePolicy))
-
-
-# --- Germinate's own sections ---------------------------------------------------------
-
-
-class ModelPrice(Section):
-    input_per_mtok: float = Field(..., ge=0.0, description="Dollars per million input tokens.")
-    output_per_mtok: float = Field(..., ge=0.0, description="Dollars per million output tokens.")
-
-
-class Models(Section):
-    default: str = Field("openai/gpt-4o-mini", description="Model for roles not set below.")
-    architect: str | None = None
-    implementer: str | None = None
-    tester: str | None = None
-    reviewer: str | None = None
-    maintainer: str | None = None
-    fallbacks: list[str] = Field(default_factory=list)
-    prices: dict[str, ModelPrice] = Field(default_factory=dict)
-    timeout_seconds: float = Field(120.0, gt=0)
-    max_retries: int = Field(2, ge=0)
-    temperature: float = Field(0.2, ge=0.0, le=2.0)
-
-    def for_role(self, role: str) -> str:
-        """The model configured for ``role`` (environment overrides are the gateway's job)."""
-        return getattr(self, role, None) or self.default
-
-
-class Budget(Section):
-    dollars: float | None = Field(None, ge=0.0)
-    tokens: int | None = Field(None, ge=0)
-    wall_minutes: float | None = Field(None, gt=0.0)
-
-
-class RunBudget(Budget):
-    max_cycles: int | None = Field(None, ge=1)
-
-
-class Budgets(Section):
-    per_cycle: Budget = Field(default_factory=lambda: Budget(dollars=1.0, tokens=200_000, wall_minutes=30))
-    per_run: RunBudget = Field(
-        default_factory=lambda: RunBudget(dollars=10.0, tokens=2_000_000, wall_minutes=480, max_cycles=10)
-    )
-
-
-class ChangeBudget(Section):
-    max_lines_changed: int = Field(400, gt=0)
-    max_files_touched: int = Field(10, gt=0)
-
-
-class Execution(Section):
-    test_command: str = "python -m pytest -q"
-    setup_command: str | None = Field(
-        None, description="Installs the target into its venv; default pip install -e . (+ test extras)."
-    )
-    test_timeout_seconds: float = Field(900.0, gt=0)
-    max_parallel: int = Field(1, ge=1)
-    max_review_rounds: int = Field(2, ge=0)
-    max_fix_rounds: int = Field(2, ge=0)
-    max_edit_retries: int = Field(3, ge=0)
-    change_budget: ChangeBudget = Field(default_factory=_defaults(ChangeBudget))
-
-
-class Checkpoints(Section):
-    new_dependency: bool = True
-    seed_changes: bool = True
-    security_critical_paths: list[Glob] = Field(default_factory=list)
-    always: bool = False
-    approval_timeout_minutes: float = Field(60 * 24, gt=0)
-
-
-class Labels(Section):
-    freeze: str = "needs-human-review"
-    red_mode: str = "red-mode"
-    fix: str = "bug"
-
-
-class Schedule(Section):
-    cron: str | None = None
-    timezone: str = "UTC"
-
-    @field_validator("cron")
-    @classmethod
-    def _cron_parses(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        from croniter import croniter
-
-        if not croniter.is_valid(value):
-            raise ValueError(f"{value!r} is not a cron expression; e.g. '0 */6 * * *' (every 6 hours)")
-        return value
-
-
-class ForgeConfig(Section):
-    kind: Literal["local", "github"] = "local"
-    repo: str | None = Field(None, description="owner/name on GitHub.")
-    api_url: str = "https://api.github.com"
-    tickets_dir: str | None = Field(None, description="LocalForge ticket folder (default: state dir).")
-
-    @model_validator(mode="after")
-    def _github_needs_repo(self) -> ForgeConfig:
-        if self.kind == "github" and (not self.repo or self.repo.count("/") != 1):
-            raise ValueError("forge.kind 'github' needs forge.repo as 'owner/name'")
-        return self
-
-
-class Reporting(Section):
-    growth_log: str = "AUTOGEN_LOG.md"
-    capabilities: str = "docs/CAPABILITIES.md"
-
 
 class Seed(Section):
     """The whole ``seed.yaml``."""

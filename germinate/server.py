@@ -307,13 +307,21 @@ def ensure_server(background: bool = True, port: int | None = None, timeout: flo
     return info.api_url
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def wait_foreground(info: ServerInfo) -> int:
-    """Block until the server exits or Ctrl-C; then stop it and clear the record."""
+    """Block until the server exits, Ctrl-C or SIGTERM; then stop it and clear the record."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` must not orphan the server
     try:
         while _alive(info.pid):
             time.sleep(1.0)
+        print(f"the Prefect server exited; see its log {info.log}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         _terminate(info.pid)
+        return 0
     finally:
+        signal.signal(signal.SIGTERM, previous)
         _clear_state(info.pid)
-    return 0

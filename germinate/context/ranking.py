@@ -11,7 +11,6 @@ identifiers it mentions; a definition scores by the rank flowing into it along i
 from __future__ import annotations
 
 import builtins
-import fnmatch
 import math
 import re
 from collections import defaultdict
@@ -19,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from germinate.context.summary import Summary, module_name, resolve_import
+from germinate.globs import glob_match
 
 PAGERANK_DAMPING = 0.85
 NOISY_NAME_FILES = 30  # a name defined in this many files says nothing about coupling
@@ -79,11 +79,7 @@ def in_scope(path: str, scope: Iterable[str]) -> bool:
     """Whether ``path`` is one of the scope entries: a file, a directory, or a glob."""
     for raw in scope:
         entry = raw.strip().removeprefix("./")
-        if entry and (
-            path == entry
-            or path.startswith(entry.rstrip("/") + "/")
-            or fnmatch.fnmatch(path, entry)
-        ):
+        if entry and glob_match(path, entry):
             return True
     return False
 

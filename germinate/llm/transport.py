@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import random
+import warnings
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -51,6 +52,8 @@ class Completion:
 @functools.cache
 def litellm_module() -> ModuleType:
     """Import litellm once, quietly, with the scripted provider registered."""
+    # litellm's own TypedDicts trip a pydantic notice on first use; it is not about our code.
+    warnings.filterwarnings("ignore", message=r".*`ReadOnly` qualifier", category=UserWarning)
     import litellm
 
     litellm.suppress_debug_info = True

@@ -7,24 +7,16 @@ missing lines per file are kept, so that ``diff_coverage`` can score a change's 
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import subprocess
 from pathlib import Path
 
+from germinate.globs import glob_match
 from germinate.metrics.environment import TargetEnv
 from germinate.models import CoverageReport, FileCoverage
 from germinate.seed import Seed
 
 REPORT_TIMEOUT_S = 300.0
-
-
-def glob_match(path: str, pattern: str) -> bool:
-    """Seed-glob match on a repo-relative posix path (``**`` spans folders; so does ``*``)."""
-    if fnmatch.fnmatchcase(path, pattern):
-        return True
-    # "pkg/**/x.py" should also match "pkg/x.py"; "pkg/**" matches everything under pkg/.
-    return "**/" in pattern and fnmatch.fnmatchcase(path, pattern.replace("**/", ""))
 
 
 def _relative(path: str, worktree: Path) -> str:

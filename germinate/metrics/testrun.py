@@ -48,6 +48,11 @@ def has_coverage_config(worktree: Path) -> bool:
     return False
 
 
+def has_pytest_cov(env: TargetEnv) -> bool:
+    """True if the target venv has pytest-cov (whose ``--cov`` in addopts would fight ``coverage run``)."""
+    return any(env.venv.glob("lib/python*/site-packages/pytest_cov"))
+
+
 def prepare_command(command: str, worktree: Path, env: TargetEnv, data_file: Path, junit: Path) -> PreparedCommand:
     """The argv to run: Python commands wrapped in ``coverage run``; pytest given junit xml."""
     argv = shlex.split(command)
@@ -63,6 +68,8 @@ def prepare_command(command: str, worktree: Path, env: TargetEnv, data_file: Pat
     is_pytest = rest[:2] == ["-m", "pytest"]
     if is_pytest:
         rest = [*rest, f"--junitxml={junit}", "-p", "no:cacheprovider"]
+        if has_pytest_cov(env):
+            rest.append("--no-cov")  # pytest-cov would start a second tracer under ours
     cov = [str(env.python), "-m", "coverage", "run", f"--data-file={data_file}"]
     if not has_coverage_config(worktree):
         omit = ",".join(str(worktree / p) for p in DEFAULT_OMIT)

@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 
 from germinate.models import GateResult
 from germinate.policy.context import GateContext, gate
-from germinate.policy.globs import glob_match
+from germinate.globs import glob_match
 from germinate.policy.limits import python_files
 
 FORBIDDEN_IMPORTS = "forbidden_imports"

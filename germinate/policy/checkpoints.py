@@ -8,7 +8,7 @@ from __future__ import annotations
 from germinate.models import GateResult
 from germinate.policy.context import GateContext, gate
 from germinate.policy.dependencies import new_dependencies
-from germinate.policy.globs import first_match, glob_match
+from germinate.globs import first_match, glob_match
 
 APPROVAL = "approval"
 

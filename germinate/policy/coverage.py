@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from germinate.models import CoverageReport, GateResult
 from germinate.policy.context import GateContext, gate, not_measured
-from germinate.policy.globs import glob_match
+from germinate.globs import glob_match
 
 COVERAGE_FLOOR = "coverage_floor"
 CRITICAL_COVERAGE = "critical_coverage"

@@ -12,7 +12,7 @@ import posixpath
 
 from germinate.models import GateResult
 from germinate.policy.context import GateContext, gate
-from germinate.policy.globs import first_match, normalise_path
+from germinate.globs import first_match, normalise_path
 
 WRITE_PATHS = "write_paths"
 FILE_TYPES = "file_types"

@@ -1,7 +1,7 @@
 """Sense a tiny target whose numbers are known by construction; bad inputs are recorded.
 
-One target venv (pytest + coverage, built by the real ``build_environment``) is shared by the
-module through ``GERMINATE_TARGET_VENV``; the build path itself is tested once (slow).
+The target venv is Germinate's own (``GERMINATE_TARGET_VENV``), so no test pays for a venv
+build; building a managed venv for real is tested once (slow).
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -27,7 +27,6 @@ from germinate.metrics import (
 )
 from germinate.metrics.environment import (
     ENV_VAR,
-    build_environment,
     default_setup_command,
     ensure_environment,
     environment_key,
@@ -92,19 +91,15 @@ def loaded_seed(repo: Path, **execution: object) -> LoadedSeed:
     return LoadedSeed(seed=seed, path=repo / "seed.yaml", sha256=hashlib.sha256(seed.model_dump_json().encode()).hexdigest())
 
 
-@pytest.fixture(scope="module")
-def target_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """pytest + coverage in a venv built once for the module (the real builder, no setup command)."""
-    root = tmp_path_factory.mktemp("target-venv")
-    env = build_environment(root / "venv", root, "")
-    assert env.ok, env.reason + env.log_tail
-    return env.venv
-
-
 @pytest.fixture
-def shared_venv(target_venv: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv(ENV_VAR, str(target_venv))
-    return target_venv
+def shared_venv(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Germinate's own venv (it has pytest and coverage) as the target venv: no build per test.
+
+    Building a managed venv for real is tested once, in the slow test below.
+    """
+    venv = Path(sys.prefix)
+    monkeypatch.setenv(ENV_VAR, str(venv))
+    return venv
 
 
 def test_tiny_target_numbers_are_exact(repo_factory, shared_venv: Path) -> None:
@@ -168,28 +163,33 @@ def test_missing_command_no_tests_and_not_python(repo_factory, shared_venv: Path
 
 
 @pytest.mark.slow
-def test_failing_setup_is_recorded_not_raised(repo_factory, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_managed_venv_is_built_and_a_failing_setup_is_recorded(repo_factory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_VAR, raising=False)
     repo = repo_factory(TINY)
-    loaded = loaded_seed(repo, setup_command="echo installing && exit 3")
-    snap = take_snapshot(repo, loaded)  # builds the venv for real: venv, pytest + coverage, then the setup
+    snap = take_snapshot(repo, loaded_seed(repo))  # builds the venv for real: venv, pytest + coverage
+    assert (snap.tests.passed, snap.tests.failed, snap.coverage.total) == (2, 1, 0.5)
+    venvs = sorted(p for p in project_dir(repo, "venvs").iterdir() if p.is_dir())
+    assert len(venvs) == 1 and (venvs[0] / "germinate-env.json").exists()
+    failing = loaded_seed(repo, setup_command="echo installing && exit 3")
+    snap = take_snapshot(repo, failing)  # another setup command: another venv, whose setup fails
     assert snap.tests.status == "error" and snap.health == "unknown"
     assert "setup command" in snap.problems[0] and "exit 3" in snap.tests.reason
     assert "installing" in snap.tests.log_tail
     assert snap.complexity.max_complexity == 6  # radon still measured
-    venvs = [p for p in (Path(os.environ["GERMINATE_HOME"]) / "projects").glob("*/venvs/*") if p.is_dir()]
-    assert len(venvs) == 1 and (venvs[0] / "bin" / "pytest").exists()  # tools installed before the setup ran
-    assert not (venvs[0] / "germinate-env.json").exists()  # not marked ready: the next sense retries
+    broken = [p for p in project_dir(repo, "venvs").iterdir() if p.is_dir() and p not in venvs]
+    assert len(broken) == 1 and (broken[0] / "bin" / "pytest").exists()  # tools went in before the setup ran
+    assert not (broken[0] / "germinate-env.json").exists()  # not marked ready: the next sense retries
 
 
-def test_ready_venv_is_reused_until_dependency_files_change(repo_factory, target_venv: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ready_venv_is_reused_until_dependency_files_change(repo_factory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_VAR, raising=False)
     repo = repo_factory(TINY)
     seed = loaded_seed(repo).seed
     key = environment_key(repo, "")
-    ready = project_dir(repo, "venvs") / key
-    shutil.copytree(target_venv, ready, symlinks=True)
+    ready = project_dir(repo, "venvs", key)
+    (ready / "bin").mkdir()
+    (ready / "bin" / "python").symlink_to(sys.executable)
+    (ready / "germinate-env.json").write_text("{}")
     env = ensure_environment(repo, seed, repo=repo)
     assert env.ok and not env.built and env.venv == ready
     (repo / "requirements.txt").write_text("attrs\n")
@@ -237,6 +237,7 @@ def test_sense_task_is_cached_and_publishes_artifacts(repo_factory, shared_venv:
     from prefect import flow
     from prefect.client.orchestration import get_client
 
+    from tasks._caching import persisted
     from tasks.sense import sense
 
     repo = repo_factory(TINY)
@@ -244,13 +245,15 @@ def test_sense_task_is_cached_and_publishes_artifacts(repo_factory, shared_venv:
 
     @flow
     def twice() -> tuple:
-        first = sense(str(repo), loaded, return_state=True)
-        second = sense(str(repo), loaded, return_state=True)
+        task = persisted(sense)  # as the cycle runs it: results under the germinate home
+        first = task(str(repo), loaded, return_state=True)
+        second = task(str(repo), loaded, return_state=True)
         return first, second
 
     first, second = twice()
     assert first.result().coverage.total == 0.5
     assert second.name == "Cached" and second.result() == first.result()
+    assert any((Path(os.environ["GERMINATE_HOME"]) / "results").iterdir())  # persisted for a resumed run
 
     async def artifact_keys() -> set[str]:
         async with get_client() as client:

@@ -301,3 +301,30 @@ def test_implementer_sees_in_scope_files_that_the_python_map_leaves_out(
     )
     result = implement(gw(seed), seed, plan, worktree, round=1)
     assert result.stopped_reason == NO_EDITS and "seen" in result.message
+
+
+def test_tester_is_shown_the_uncovered_lines_in_scope(tmp_path: Path, worktree: Path) -> None:
+    coverage = CoverageReport(
+        available=True,
+        total=0.5,
+        files={
+            "pkg/text.py": FileCoverage(
+                path="pkg/text.py", statements=4, covered=2, percent=50.0, missing_lines=[2, 7]
+            ),
+            "other/x.py": FileCoverage(
+                path="other/x.py", statements=4, covered=0, percent=0.0, missing_lines=[99]
+            ),
+        },
+    )
+    seed, _ = scripted(
+        tmp_path,
+        {
+            "tester": [
+                {"match": "other/x.py", "content": "out of scope shown"},
+                {"match": r"pkg/text\.py: lines 2, 7", "content": NEW_TEST},
+            ],
+            "implementer": [{"content": GOOD_EDIT}],
+        },
+    )
+    result = implement(gw(seed), seed, PLAN, worktree, coverage=coverage)
+    assert result.stopped_reason == APPLIED and result.applied == 2

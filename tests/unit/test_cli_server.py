@@ -4,8 +4,10 @@ process that is not the one we started."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -107,3 +109,27 @@ def test_busy_port_is_a_clear_error() -> None:
         sock.listen()
         with pytest.raises(ConfigError, match="already in use"):
             server.start_server(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_foreground_server_stops_with_its_command(germinate_home: Path) -> None:
+    """`germinate server` without --background: killing the command stops the server too."""
+    port = free_port()
+    env = {**os.environ, "GERMINATE_HOME": str(germinate_home)}
+    proc = subprocess.Popen([sys.executable, "-m", "germinate.cli", "server", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(3)]
+        assert f"http://127.0.0.1:{port}" in lines[0] and "Ctrl-C" in lines[2], (lines, proc.stderr)
+        info = server.read_state()
+        assert info is not None and server.is_healthy(info.api_url)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+    assert proc.returncode == 0
+    assert server.read_state() is None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and servers_with_home(germinate_home / "prefect"):
+        time.sleep(0.2)
+    assert servers_with_home(germinate_home / "prefect") == []

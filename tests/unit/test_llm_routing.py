@@ -101,6 +101,7 @@ def test_repair_round_shows_the_model_its_reply_and_the_error() -> None:
     assert "no JSON object found" in repaired[2]["content"] and "Verdict" in repaired[2]["content"]
 
 
+@pytest.mark.slow  # a fresh interpreter importing litellm: ~5 s
 def test_importing_the_gateway_and_agents_does_not_import_litellm() -> None:
     code = (
         "import sys, germinate.llm, germinate.agents, os;"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from germinate.metrics.coverage import diff_coverage, glob_match, read_coverage, report_from_json
+from germinate.globs import glob_match
+from germinate.metrics.coverage import diff_coverage, read_coverage, report_from_json
 from germinate.metrics.environment import TargetEnv
 from germinate.metrics.radon import analyse_source, summarise
 from germinate.metrics.scout import scout

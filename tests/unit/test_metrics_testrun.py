@@ -41,6 +41,13 @@ def test_prepare_wraps_python_and_pytest_in_coverage(tmp_path: Path) -> None:
     assert other.argv == ["make", "test"] and not other.under_coverage
 
 
+def test_pytest_cov_is_switched_off_under_coverage_run(tmp_path: Path) -> None:
+    env = TargetEnv(venv=tmp_path / "venv", key="k", ok=True)
+    assert "--no-cov" not in prepare_command("python -m pytest", tmp_path, env, tmp_path / "c", tmp_path / "j").argv
+    (tmp_path / "venv" / "lib" / "python3.11" / "site-packages" / "pytest_cov").mkdir(parents=True)
+    assert "--no-cov" in prepare_command("python -m pytest", tmp_path, env, tmp_path / "c", tmp_path / "j").argv
+
+
 def test_target_coverage_config_is_respected(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.coverage.run]\nsource = ['src']\n")
     cmd = prepare_command("python -m pytest", tmp_path, ENV, tmp_path / ".cov", tmp_path / "j.xml")
