@@ -79,7 +79,7 @@ class WriteGate:
                                  lambda: self.forge.merge(change, head_sha=decision.head_sha, message=message)))
 
     def open_change_request(self, decision: Decision, *, branch: str, worktree: Path, title: str,
-                            body: str) -> ChangeRequest:
+                            body: str, draft: bool = True) -> ChangeRequest:
         """Push ``branch`` and open its change request, or update the one already open."""
         existing = self.forge.find_change_request(branch)
         if existing is not None and existing.state != "open":
@@ -92,7 +92,7 @@ class WriteGate:
             return self._perform("update_pr", f"cr:{existing.id}", decision,
                                  lambda: self.forge.update_change_request(existing, title=title, body=body))
         return self._perform("open_pr", branch, decision, lambda: self.forge.open_change_request(
-            branch=branch, title=title, body=body, draft=False, ticket_id=decision.ticket_id))
+            branch=branch, title=title, body=body, draft=draft, ticket_id=decision.ticket_id))
 
     def comment(self, decision: Decision | None, target: str, body: str) -> None:
         """Comment on ``ticket:<id>`` / ``cr:<id>`` / ``repo``."""
@@ -137,8 +137,9 @@ class WriteGate:
                 continue
             try:
                 labels = self.forge.labels_of(target)
-            except GerminateError:
-                continue  # not a forge ticket (a seed epic, a scout finding): it has no labels
+            except GerminateError as exc:
+                # Fail closed: a freeze we cannot read (rate limit, outage) is not "no freeze".
+                return f"cannot read the labels of {target} to check for a freeze ({exc}); retry later"
             if freeze in labels:
                 return f"{target} carries the freeze label {freeze!r}; a person must remove it"
         return None
