@@ -18,12 +18,12 @@ from litellm import CustomLLM
 from litellm.llms.custom_llm import CustomLLMError
 from litellm.types.utils import ModelResponse, Usage
 
+from germinate.context.tokens import count_tokens
 from germinate.errors import ConfigError
 from germinate.llm.transcript import ScriptedResponse, next_response
 
 PROVIDER = "scripted"
 ROLE_METADATA_KEY = "germinate_role"
-_TOKEN_MODEL = "gpt-4o"  # the tokenizer used to count replayed text (bundled with litellm)
 
 _ERROR_STATUS = {"rate_limit": 429, "server_error": 500, "bad_request": 400}
 
@@ -38,11 +38,6 @@ def prompt_text(messages: list[dict[str, Any]]) -> str:
         elif isinstance(content, list):
             parts.extend(str(p.get("text", "")) for p in content if isinstance(p, dict))
     return "\n".join(parts)
-
-
-def count_tokens(text: str) -> int:
-    """Tokens in ``text`` by a real (bundled, offline) tokenizer."""
-    return int(litellm.token_counter(model=_TOKEN_MODEL, text=text)) if text else 0
 
 
 def _role_of(litellm_params: dict[str, Any] | None) -> str:
