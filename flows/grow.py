@@ -21,8 +21,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.growth_cycle import APPROVE, REPO, ApproveMode, current_flow_run_id, growth_cycle
-from germinate.cycle_records import Spend, spend
 from germinate.cycle_report import summary_table
+from germinate.llm import Spend, spend_from_ledger
 from germinate.models import CycleReport
 from germinate.seed import LoadedSeed, find_seed, load_seed
 from germinate.workspace import ensure_usable
@@ -125,15 +125,15 @@ def grow(repo: str = REPO, cycles: int | None = CYCLES, approve: ApproveMode = A
         batch = [t.id for t in selection.queue[: max(1, min(loaded.seed.execution.max_parallel, room))]]
         tried += batch
         reports += _run_batch(repo, batch, approve, run_id)
-        stop = energy.exhausted(len(reports), _spent(repo, run_id).dollars, started)
-    total = _spent(repo, run_id)
+        stop = energy.exhausted(len(reports), _spent(repo, loaded.seed.project.name, run_id).dollars, started)
+    total = _spent(repo, loaded.seed.project.name, run_id)
     logger.info("Stopped: %s\n%s", stop, summary_table(reports))
     return GrowResult(cycles=reports, stopped_because=stop, tokens=total.tokens, dollars=total.dollars)
 
 
-def _spent(repo: str, run_id: str) -> Spend:
+def _spent(repo: str, project: str, run_id: str) -> Spend:
     store = open_store(repo)
     try:
-        return spend(store, run_id=run_id)
+        return spend_from_ledger(store, project, run_id=run_id)
     finally:
         store.close()

@@ -86,13 +86,13 @@ def _rename(ticket: Ticket, project: str) -> None:
 def _report(cycle_id: str, project: str, started: datetime, *, ticket: Ticket | None = None,
             decision: Decision | None = None, before: Snapshot | None = None, after: float | None = None,
             change_url: str = "", repo: str = "") -> CycleReport:
-    from germinate.cycle_records import spend
+    from germinate.llm import spend_from_ledger
 
     tokens, dollars, known = 0, 0.0, True
     if repo:
         store = open_store(repo)
         try:
-            s = spend(store, cycle_id=cycle_id)
+            s = spend_from_ledger(store, project, cycle_id=cycle_id)
             tokens, dollars, known = s.tokens, s.dollars, s.cost_known
         finally:
             store.close()

@@ -87,7 +87,10 @@ def land_change(
     forge = open_forge(repo, seed, store)
     gate = WriteGate(store, seed.project.name, forge, seed)
     with landing_lock(repo):
-        if decision.outcome == "merged" and is_landed(repo, default, decision.head_sha):
+        tip = head_sha(change.worktree)  # after a landing (even a rebased one) the branch tip is on main
+        landed = is_landed(repo, default, decision.head_sha) or (
+            tip != change.base_sha and is_landed(repo, default, tip))
+        if decision.outcome == "merged" and landed:
             return Landing(decision=decision, landed_sha=head_sha(repo, f"refs/heads/{default}"),
                            change_url=f"{default}@{head_sha(repo, f'refs/heads/{default}')[:10]}")
         current = head_sha(repo, f"refs/heads/{default}")

@@ -9,14 +9,12 @@ instead of starting a duplicate; a finished cycle is never reopened: a new attem
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from germinate.models import CycleReport, Decision, Ticket
 from germinate.store import (
-    AgentRunRow,
     ApprovalRow,
     CycleRow,
     DecisionRow,
@@ -116,31 +114,6 @@ def finish_cycle(store: Store, report: CycleReport) -> None:
         row.head_sha = d.head_sha if d else row.head_sha
         row.finished_at = datetime.now(UTC)
         row.report = report.model_dump(mode="json")
-
-
-@dataclass(frozen=True)
-class Spend:
-    tokens: int
-    dollars: float
-    cost_known: bool
-    calls: int
-
-
-def spend(store: Store, *, project: str | None = None, cycle_id: str | None = None,
-          run_id: str | None = None) -> Spend:
-    """Tokens and dollars in the ledger for a project, a cycle or a run."""
-    q = select(func.coalesce(func.sum(AgentRunRow.tokens_in + AgentRunRow.tokens_out), 0),
-               func.coalesce(func.sum(AgentRunRow.cost_usd), 0.0),
-               func.coalesce(func.min(AgentRunRow.cost_known), True), func.count(AgentRunRow.id))
-    if project is not None:
-        q = q.where(AgentRunRow.project == project)
-    if cycle_id is not None:
-        q = q.where(AgentRunRow.cycle_id == cycle_id)
-    if run_id is not None:
-        q = q.where(AgentRunRow.run_id == run_id)
-    with store.session() as s:
-        tokens, dollars, known, calls = s.execute(q).one()
-    return Spend(int(tokens), float(dollars), bool(known), int(calls))
 
 
 def recent_cycles(store: Store, project: str | None = None, limit: int = 20) -> list[CycleRow]:

@@ -191,24 +191,19 @@ def _write_paths(facts: RepoFacts) -> list[str]:
     return paths or ["**/*.py"]
 
 
-def render_seed(facts: RepoFacts) -> str:
-    """The commented starter ``seed.yaml`` for ``facts``."""
-    test_command = "python -m pytest -q"
-    if facts.tests_dir and not facts.pytest_config:
-        test_command += f" {facts.tests_dir}"
-    found = ", ".join(facts.dependency_files) or "none found"
-    return f"""\
+# The starter seed; ``{{`` / ``}}`` are literal braces (YAML flow mappings in comments and values).
+STARTER = """\
 # seed.yaml: what Germinate may grow in this repository, and how.
 # Written by 'germinate init'; every key is described in docs/seed-reference.md.
 # Check it with 'germinate validate'. Keys starting with 'x-' are yours (ignored).
 version: 1
 
 project:
-  name: {_q(facts.name)}
-  description: {_q(facts.description)}
+  name: {name}
+  description: {description}
   repo:
-    package_manager: {_q(facts.package_manager)}
-    default_branch: {_q(facts.default_branch)}  # growth lands here (through the write gate only)
+    package_manager: {package_manager}
+    default_branch: {default_branch}  # growth lands here (through the write gate only)
 
 domain:
   problem_statement: ""  # one paragraph: what problem this project solves, for whom
@@ -217,7 +212,7 @@ domain:
 
 architecture:
   style: ""  # e.g. "library", "functional core, imperative shell"
-{_modules_block(facts)}
+{modules}
 coding_standards:
   language: "Python"
   rules: []  # free-text rules the agents must follow, e.g. "Type hints on every function"
@@ -226,12 +221,12 @@ quality_gates:
   ci_required_checks: []
   coverage:
     global_minimum: 0.0  # fraction 0..1; raise it once 'germinate sense' shows the current figure
-    critical_paths: []   # - {{path: "{(facts.packages or ['src'])[0]}", minimum: 0.9}}
+    critical_paths: []   # - {{path: "{first_package}", minimum: 0.9}}
     no_decrease: true    # a change may not lower total coverage
   security:
     dependency_policy:
       allowlist_mode: true  # a new dependency outside this list needs a human
-      allowlisted_packages:{_items(facts.dependencies, 8, "no dependencies declared yet")}
+      allowlisted_packages:{allowlist}
 
 constraints:
   repo:
@@ -250,7 +245,7 @@ growth_objectives:
 automation_contract:
   ai_access:
     read_paths: ["**"]
-    write_paths:{_items(_write_paths(facts), 6)}
+    write_paths:{write_paths}
     disallowed_writes: []  # seed.yaml and CI config are never writable, whatever this says
   merge_policy:
     allow_auto_merge: false  # true lets a change that passes every gate land without a human
@@ -265,8 +260,8 @@ budgets:
   per_run: {{dollars: 10.0, tokens: 2000000, wall_minutes: 480, max_cycles: 10}}
 
 execution:
-  test_command: {_q(test_command)}  # pytest config: {facts.pytest_config or "none found"}
-  # setup_command: "pip install -e .[test]"  # default installs the project; dependency files: {found}
+  test_command: {test_command}  # pytest config: {pytest_config}
+  # setup_command: "pip install -e .[test]"  # default installs the project; dependency files: {dependency_files}
   max_parallel: 1
   change_budget: {{max_lines_changed: 400, max_files_touched: 10}}
 
@@ -281,6 +276,22 @@ schedule:
 forge:
   kind: "local"  # or "github" with repo: "owner/name"
 """
+
+
+def render_seed(facts: RepoFacts) -> str:
+    """The commented starter ``seed.yaml`` for ``facts``."""
+    test_command = "python -m pytest -q"
+    if facts.tests_dir and not facts.pytest_config:
+        test_command += f" {facts.tests_dir}"
+    return STARTER.format(
+        name=_q(facts.name), description=_q(facts.description), package_manager=_q(facts.package_manager),
+        default_branch=_q(facts.default_branch), modules=_modules_block(facts),
+        first_package=(facts.packages or ["src"])[0],
+        allowlist=_items(facts.dependencies, 8, "no dependencies declared yet"),
+        write_paths=_items(_write_paths(facts), 6), test_command=_q(test_command),
+        pytest_config=facts.pytest_config or "none found",
+        dependency_files=", ".join(facts.dependency_files) or "none found",
+    )
 
 
 def write_seed(repo: Path | str, *, force: bool = False) -> tuple[Path, RepoFacts]:

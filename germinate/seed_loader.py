@@ -126,6 +126,16 @@ def _unwrap(tp: Any, part: str | int) -> Any:
     return None
 
 
+def _elsewhere(key: str, loc: Loc) -> str | None:
+    """The full path of a key with this name in another section (a mis-indented key)."""
+    from germinate.seed_reference import walk
+
+    here = _dotted(loc[:-1])
+    paths = [path for path, _, _ in walk() if path.rsplit(".", 1)[-1] == key and "[]" not in path
+             and "<name>" not in path]
+    return next((p for p in paths if not p.startswith(here)), None) if paths else None
+
+
 def _known_keys(model: type[BaseModel]) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
 
@@ -145,7 +155,13 @@ def _describe(error: Any, loc: Loc) -> tuple[str, str]:
         model = _model_at(loc)
         known = _known_keys(model) if model else []
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+        elsewhere = _elsewhere(key, loc)
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+        elif elsewhere:
+            hint = f"'{key}' belongs elsewhere: did you mean '{elsewhere}'? (check the indentation)"
+        else:
+            hint = f"known keys: {', '.join(known)}"
         return (f"unknown key '{key}'", f"{hint} (prefix a key with 'x-' to keep it as an extension)")
     if kind == "missing":
         return (f"required key '{key}' is missing", f"add '{key}:' here (see docs/seed-reference.md)")

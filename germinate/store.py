@@ -327,7 +327,7 @@ class Store:
         from germinate.migrations import upgrade
 
         store = cls(url or database_url(repo))
-        upgrade(store.engine)
+        upgrade(store.engine, shown_url=store.url)
         return store
 
     @contextmanager

@@ -38,17 +38,17 @@ def _latest_run(store: Store) -> str | None:
                          .order_by(AgentRunRow.id.desc()).limit(1)).first()
 
 
-def _budget_lines(store: Store, repo: Path | None) -> list[str]:
-    from germinate.cycle_records import spend
+def _budget_lines(store: Store, project: str, repo: Path | None) -> list[str]:
+    from germinate.llm import spend_from_ledger
     from germinate.seed import find_seed, load_seed
 
-    total = spend(store)
+    total = spend_from_ledger(store, project)
     cost = f"${total.dollars:.4f}" + ("" if total.cost_known else " (some calls unpriced)")
     lines = [f"  spend: {total.tokens} tokens, {cost} in {total.calls} model calls (all time)"]
     run_id = _latest_run(store)
     if repo is not None and (repo / "seed.yaml").is_file():
         budget = load_seed(find_seed(repo)).seed.budgets.per_run
-        last = spend(store, run_id=run_id) if run_id else total
+        last = spend_from_ledger(store, project, run_id=run_id) if run_id else total
         lines.append(f"  last run: {last.tokens} of {budget.tokens or 'unlimited'} tokens, "
                      f"${last.dollars:.4f} of ${budget.dollars if budget.dollars is not None else 'unlimited'}")
     return lines
@@ -70,7 +70,7 @@ def _project_lines(store: Store, repo: Path | None, limit: int) -> list[str]:
     for c in pending:
         lines.append(f"    {c.ticket_id} (cycle {c.id}, branch {c.branch}): {c.reason[:100]}")
         lines.append(f"      germinate approve {c.flow_run_id} [--reject | --request-changes] [--comment TEXT]")
-    return lines + _budget_lines(store, repo)
+    return lines + _budget_lines(store, cycles[0].project, repo)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from germinate.errors import SeedError
-from germinate.seed import SEED_FILENAME, Seed, load_seed
+from germinate.seed import SEED_FILENAME, Budget, Seed, load_seed
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +19,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("path", nargs="?", default=".", help="seed file or repository (default: .)")
     p.set_defaults(func=run)
+
+
+def _limit(value: float | int | None, unit: str, prefix: str = "") -> str:
+    if value is None:
+        return "unlimited" + unit
+    return f"{prefix}{value:,}{unit}" if isinstance(value, int) else f"{prefix}{value:,.2f}{unit}"
+
+
+def _budget(b: Budget) -> str:
+    return ", ".join([_limit(b.dollars, "", "$"), _limit(b.tokens, " tokens"), _limit(b.wall_minutes, " min")])
 
 
 def summary(seed: Seed) -> list[str]:
@@ -39,9 +49,8 @@ def summary(seed: Seed) -> list[str]:
         f"write paths  {', '.join(ac.ai_access.write_paths)}",
         f"never write  {', '.join(ac.ai_access.effective_disallowed())}",
         f"merge        {'auto-merge allowed' if ac.merge_policy.allow_auto_merge else 'human merge required'}",
-        f"budgets      per cycle ${b.per_cycle.dollars} / {b.per_cycle.tokens} tokens / "
-        f"{b.per_cycle.wall_minutes} min; per run ${b.per_run.dollars} / {b.per_run.tokens} tokens / "
-        f"{b.per_run.wall_minutes} min / {b.per_run.max_cycles} cycles",
+        f"budgets      per cycle {_budget(b.per_cycle)}; per run {_budget(b.per_run)}, "
+        f"{_limit(b.per_run.max_cycles, ' cycles')}",
         f"models       default {seed.models.default}",
     ]
 

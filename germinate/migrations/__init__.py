@@ -12,7 +12,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from germinate.errors import StoreError
@@ -39,14 +39,17 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision``; a clear ``StoreError`` if it cannot be reached."""
-    url = engine.url.render_as_string(hide_password=True)
+def upgrade(engine: Engine, revision: str = "head", *, shown_url: str | None = None) -> None:
+    """Bring the database to ``revision``; a clear ``StoreError`` if it cannot be reached.
+
+    ``shown_url`` is the URL as the user wrote it (messages never show the password).
+    """
+    url = make_url(shown_url or engine.url).render_as_string(hide_password=True)
     try:
         conn = engine.connect()
     except OperationalError as exc:
         raise StoreError(
-            f"cannot reach the state database at {url}: {_one_line(exc.orig)}. "
+            f"cannot reach the state database at {url} ({_one_line(exc.orig)}). "
             "Fix: check GERMINATE_DATABASE_URL (host, port, credentials) or unset it to use SQLite"
         ) from None
     target = head_revision() if revision == "head" else revision
@@ -67,9 +70,33 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             command.upgrade(cfg, revision)
     except SQLAlchemyError as exc:
         raise StoreError(
-            f"cannot migrate the state database at {url} to revision {revision}: {_one_line(exc)}. "
+            f"cannot migrate the state database at {url} to revision {revision} ({_one_line(exc)}). "
             "Fix: check that no older Germinate is writing to it, then retry"
         ) from None
+
+
+def new_revision(message: str, where: Path = HERE) -> list[Path]:
+    """Autogenerate the next revision from the models (for developers changing ``store.py``).
+
+    Diffs the models against a scratch SQLite database at head and writes
+    ``versions/<id>_<message>.py``; review it before committing.
+    ``python -c "from germinate.migrations import new_revision; new_revision('add x')"``
+    """
+    import tempfile
+
+    from sqlalchemy import create_engine
+
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = create_engine(f"sqlite:///{scratch}/head.db")
+        upgrade(engine)
+        with engine.begin() as conn:
+            cfg = alembic_config(engine)
+            cfg.set_main_option("script_location", str(where))
+            cfg.attributes["connection"] = conn
+            scripts = command.revision(cfg, message=message, autogenerate=True)
+        engine.dispose()
+    items = scripts if isinstance(scripts, list) else [scripts]
+    return [Path(s.path) for s in items if s is not None]
 
 
 def _one_line(exc: object) -> str:

@@ -262,3 +262,9 @@ def test_shared_aliases_are_fine(tmp_path: Path) -> None:
     text = MINIMAL + "x-paths: &w [src/**, tests/**]\nautomation_contract:\n  ai_access:\n    write_paths: *w\n"
     (tmp_path / "seed.yaml").write_text(text)
     assert load_seed(tmp_path / "seed.yaml").seed.automation_contract.ai_access.write_paths == ["src/**", "tests/**"]
+
+
+def test_key_in_the_wrong_section_names_where_it_belongs(tmp_path: Path) -> None:
+    msg = only(problems_for(tmp_path, MINIMAL + "test_command: make test\n"))
+    assert ":4:1: test_command: unknown key" in msg
+    assert "did you mean 'execution.test_command'?" in msg
