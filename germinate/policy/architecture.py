@@ -12,9 +12,9 @@ from __future__ import annotations
 import ast
 from fnmatch import fnmatchcase
 
+from germinate.globs import glob_match
 from germinate.models import GateResult
 from germinate.policy.context import GateContext, gate
-from germinate.globs import glob_match
 from germinate.policy.limits import python_files
 
 FORBIDDEN_IMPORTS = "forbidden_imports"

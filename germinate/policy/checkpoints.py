@@ -5,10 +5,10 @@ These yield ``needs_approval``; an approval on record turns them into a pass.
 
 from __future__ import annotations
 
+from germinate.globs import first_match, glob_match
 from germinate.models import GateResult
 from germinate.policy.context import GateContext, gate
 from germinate.policy.dependencies import new_dependencies
-from germinate.globs import first_match, glob_match
 
 APPROVAL = "approval"
 

@@ -8,9 +8,9 @@ and the no-decrease gate stops it from sliding further.
 
 from __future__ import annotations
 
+from germinate.globs import glob_match
 from germinate.models import CoverageReport, GateResult
 from germinate.policy.context import GateContext, gate, not_measured
-from germinate.globs import glob_match
 
 COVERAGE_FLOOR = "coverage_floor"
 CRITICAL_COVERAGE = "critical_coverage"

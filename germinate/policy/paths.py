@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import posixpath
 
+from germinate.globs import first_match, normalise_path
 from germinate.models import GateResult
 from germinate.policy.context import GateContext, gate
-from germinate.globs import first_match, normalise_path
 
 WRITE_PATHS = "write_paths"
 FILE_TYPES = "file_types"

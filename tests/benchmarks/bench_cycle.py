@@ -111,29 +111,28 @@ def overhead(work: Path, name: str, modules: int, warm: bool) -> dict[str, float
             "ratio": cycle_s / bare_s, "outcome": outcome}
 
 
-def task_overhead(n: int = 50) -> float:
-    """(a flow of n trivial task runs - the same flow with none) / n; best of 3 each."""
+def task_overhead(n: int = 200) -> float:
+    """Inside one flow run: (n trivial task runs - n plain calls) / n."""
     from prefect import flow, task
 
-    @task
-    def noop(i: int) -> int:
+    def plain(i: int) -> int:
         return i
 
+    noop = task(plain, name="noop")
+
     @flow(name="bench-task-overhead")
-    def many(count: int) -> None:
+    def measure(count: int) -> float:
+        started = time.perf_counter()
+        for i in range(count):
+            plain(i)
+        bare = time.perf_counter() - started
+        started = time.perf_counter()
         for i in range(count):
             noop(i)
+        return (time.perf_counter() - started - bare) / count
 
-    def best(count: int) -> float:
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            many(count)
-            times.append(time.perf_counter() - started)
-        return min(times)
-
-    many(1)  # warm-up: flow registration, client
-    return (best(n) - best(0)) / n
+    measure(5)  # warm-up: flow registration, client
+    return min(measure(n) for _ in range(2))
 
 
 def resume_vs_fresh(work: Path, fresh_s: float) -> float:
@@ -151,7 +150,9 @@ def resume_vs_fresh(work: Path, fresh_s: float) -> float:
     while time.monotonic() < deadline and proc.poll() is None:
         if any(p.name.startswith("test-") for p in set(results_dir().iterdir()) - before):
             break
-        time.sleep(0.05)
+        time.sleep(0.02)
+    if proc.poll() is not None:
+        raise RuntimeError("the cycle finished before it could be killed after its test stage")
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     resumed_s, _ = timed_cycle(repo)
@@ -185,8 +186,8 @@ def write_markdown(rows: list[dict[str, float | str]], per_task: float, fresh: f
         "target's tests take about twice the fixed overhead; on these small targets it does not.",
         "A warm-up cycle (untimed) pays the one-time imports (litellm, Prefect client) first.", "",
         "## Prefect overhead per task run", "",
-        f"{per_task * 1000:.1f} ms per task run: (a flow of 50 trivial task runs - the same flow with none) / 50, "
-        "best of 3 each, against the local test server after a warm-up run. A cycle has about 12 task runs.", "",
+        f"{per_task * 1000:.1f} ms per task run: (200 trivial task runs - 200 plain calls) / 200 inside one "
+        "flow run, best of 2, against the local test server. A cycle has about 12 task runs.", "",
         "## Resumed vs fresh cycle", "",
         f"Fresh cycle (demo, cold): {fresh:.2f} s. Killed after its test stage and started again: "
         f"{resumed:.2f} s ({resumed / fresh:.0%} of fresh): sense, plan, act rounds, reviews and tests come "

@@ -11,9 +11,9 @@ import pytest
 from germinate import models as m
 from germinate.diff import changeset_between
 from germinate.errors import ConfigError
+from germinate.globs import glob_match
 from germinate.policy import GATES, evaluate_gates, verdict
 from germinate.policy.dependencies import dependency_specs
-from germinate.globs import glob_match
 from germinate.policy.secrets import scan_line
 from germinate.seed import Seed
 
