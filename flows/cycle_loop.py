@@ -45,7 +45,7 @@ def _act(state: CycleState, plan: Plan, feedback: str) -> Change:
     change = persisted(act_task)(
         state.repo, state.loaded, plan, worktree=state.worktree, branch=state.branch,
         base_sha=state.before.commit, start_sha=start, feedback=feedback, round=state.act_round,
-        cycle_id=state.cycle_id, run_id=state.run_id,
+        cycle_id=state.cycle_id, run_id=state.run_id, coverage=state.before.coverage,
     )
     state.act_round += 1
     if change.outcome == "ok":

@@ -21,6 +21,7 @@ from germinate.intake import IntakeResult, intake
 from germinate.models import Ticket
 from germinate.seed import find_seed, load_seed
 from germinate.store import Store
+from tasks.sense import retry_on_io
 
 CYCLE_DEPLOYMENT = "growth-cycle/on-demand"
 REPO = Field(..., description="Path of the target repository (its root holds seed.yaml).")
@@ -33,9 +34,9 @@ def start_growth_cycle(repo: str, ticket_id: str, deployment: str = CYCLE_DEPLOY
     return str(run.id)  # type: ignore[union-attr]
 
 
-@task(retries=2, retry_delay_seconds=[5, 30], task_run_name="poll-forge")
+@task(retries=2, retry_delay_seconds=[5, 30], task_run_name="poll-forge", retry_condition_fn=retry_on_io)
 def poll_forge(repo: str) -> tuple[list[Ticket], list[str]]:
-    """The forge's open task-labelled tickets and the repository's labels (retried: forge I/O)."""
+    """The forge's open task-labelled tickets and the repository's labels (retried on I/O failures only)."""
     seed = load_seed(find_seed(repo)).seed
     store = Store.open(repo=Path(repo))
     try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from germinate.diff import changeset_between
 from germinate.errors import BudgetExceeded, GerminateError
-from germinate.models import Change, Evaluation, Plan, Review
+from germinate.models import Change, CoverageReport, Evaluation, Plan, Review
 from germinate.workspace import add_worktree, branch_name, commit_worktree, head_sha, run_git
 
 if TYPE_CHECKING:
@@ -55,14 +55,14 @@ def describe_change(
 
 def act_round(
     gateway: Gateway, seed: Seed, plan: Plan, *, worktree: Path, branch: str, base_sha: str,
-    start_sha: str, feedback: str, round: int,
+    start_sha: str, feedback: str, round: int, coverage: CoverageReport | None = None,
 ) -> Change:
     """Run the implementer (tests first on round 0) once and commit what it applied."""
     from germinate.agents import implement
 
     reset_worktree(worktree, start_sha)
     try:
-        result = implement(gateway, seed, plan, worktree, feedback=feedback, round=round)
+        result = implement(gateway, seed, plan, worktree, feedback=feedback, round=round, coverage=coverage)
     except BudgetExceeded as exc:
         reset_worktree(worktree, start_sha)
         return describe_change(plan.ticket.id, branch, worktree, base_sha, rounds=round + 1,

@@ -10,15 +10,12 @@ both are folded into one entry.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-from germinate.errors import RepoError
-from germinate.workspace import GIT_ENV
+from germinate.workspace import git_bytes
 
 FileStatus = Literal["added", "modified", "deleted", "renamed"]
 SYMLINK_MODE = "120000"
@@ -85,14 +82,7 @@ class ChangeSet(BaseModel):
 
 
 def _git(cwd: Path, *args: str) -> bytes:
-    env = {**os.environ, **GIT_ENV}
-    proc = subprocess.run(["git", *_GIT_CONFIG, *args], cwd=str(cwd), env=env,
-                          capture_output=True, check=False)
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip()
-        raise RepoError(f"git {' '.join(args)} failed in {cwd}: {err}. "
-                        "Fix: check that both refs exist (git rev-parse REF)")
-    return proc.stdout
+    return git_bytes(cwd, *_GIT_CONFIG, *args, fix="check that both refs exist (git rev-parse REF)")
 
 
 def _text(data: bytes) -> str:

@@ -6,9 +6,12 @@ after the repository and a hash of its real path, so that two checkouts never sh
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -47,3 +50,17 @@ def prefect_home() -> Path:
     path = germinate_home() / "prefect"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@contextmanager
+def state_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on a file under the state folder, across threads and processes.
+
+    ``flock`` is released by the kernel when the holder dies, so a crash never leaves it stuck.
+    """
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -15,12 +15,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from germinate.models import Ticket
+from germinate.models import QUEUED, WAITING_STATUSES, Ticket
 from germinate.seed import Seed
 from germinate.store import Store, TicketRow
-
-QUEUED = "queued"
-WAITING_STATUSES = frozenset({"open", "deferred", "rejected"})
 
 # Starts a growth cycle for (repo, ticket_id); returns the flow run id (or "" if none).
 CycleStarter = Callable[[str, str], str]
@@ -36,10 +33,6 @@ class IntakeResult:
     def summary(self) -> str:
         return (f"{len(self.new)} new, {len(self.relabelled)} relabelled, {len(self.started)} started, "
                 f"{len(self.waiting)} waiting")
-
-
-def is_fix(ticket: Ticket, seed: Seed) -> bool:
-    return ticket.kind in ("regression", "bug") or seed.labels.fix in ticket.labels
 
 
 def record_tickets(store: Store, project: str, tickets: Iterable[Ticket]) -> tuple[list[str], list[str]]:
@@ -113,7 +106,7 @@ def intake(store: Store, project: str, seed: Seed, tickets: list[Ticket], *, rep
             continue  # queued, in progress, done or in review: someone has it
         if status != "open" and ticket.id not in relabelled:
             continue  # deferred/rejected tickets restart only when a person relabels them
-        if red and not is_fix(ticket, seed):
+        if red and not ticket.is_fix(seed.labels.fix):
             result.waiting[ticket.id] = "red-mode: only fix work starts"
             continue
         if start is None:

@@ -121,6 +121,12 @@ TicketSource = Literal["local", "github", "seed", "scout", "webhook"]
 # Plan priority: regressions on main > bugs > forge tickets > roadmap epics > improvements.
 TICKET_PRIORITY: dict[str, int] = {"regression": 0, "bug": 1, "forge": 2, "epic": 3, "improvement": 4}
 
+# Where a ticket stands in the store (``tickets.status``): one vocabulary for intake, plan and decide.
+TicketStatus = Literal["open", "queued", "in_progress", "done", "rejected", "deferred"]
+QUEUED: TicketStatus = "queued"  # intake claimed it; a cycle is starting
+# Not being worked on: a poll may start these (deferred/rejected only after a person relabels them).
+WAITING_STATUSES: frozenset[str] = frozenset({"open", "deferred", "rejected"})
+
 
 class Ticket(Contract):
     id: str  # stable: "local-3", "gh-12", "epic-schema-v1", "scout-cov-pkg/mod.py"
@@ -137,6 +143,10 @@ class Ticket(Contract):
     @property
     def rank(self) -> tuple[int, float, str]:
         return (TICKET_PRIORITY[self.kind], -self.score, self.id)
+
+    def is_fix(self, fix_label: str) -> bool:
+        """Fix work, the only kind red mode admits: a regression or bug, or labelled with the seed's fix label."""
+        return self.kind in ("regression", "bug") or fix_label in self.labels
 
 
 class Snapshot(Contract):

@@ -44,7 +44,7 @@ __all__ = [
     "Patterns", "Performance", "Persona", "Project", "QualityGates", "ROLES",
     "RegressionDetection", "RepoConstraints", "RepoLayout", "Reporting", "RewardWeights",
     "RunBudget", "SEED_FILENAME", "Schedule", "SecretsPolicy", "Section", "Security", "Seed",
-    "TaskLabels", "find_seed", "load_seed", "seed_hash",
+    "TaskLabels", "find_seed", "load_seed", "repo_seed", "seed_hash",
 ]
 
 SEED_FILENAME = "seed.yaml"
@@ -345,3 +345,10 @@ def load_seed(path: Path | str) -> LoadedSeed:
 def find_seed(repo: Path | str) -> Path:
     """The seed of a repository: ``seed.yaml`` at its root."""
     return Path(repo) / SEED_FILENAME
+
+
+def repo_seed(repo: Path | str, ref: str | None = None) -> LoadedSeed:
+    """The seed of ``repo`` (working tree, or committed at ``ref``), or the defaults when it has none."""
+    from germinate.seed_loader import repo_seed as read
+
+    return read(repo, ref)

@@ -258,6 +258,9 @@ def load_seed_file(path: Path) -> LoadedSeed:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
+        if path.name != "seed.yaml" or not path.parent.is_dir():
+            raise SeedError([f"{path}: no such file or folder. Fix: check the path (a seed file, or a "
+                             "repository holding seed.yaml)"]) from None
         raise SeedError([f"{path}: no seed file here. Fix: run 'germinate init {path.parent}' to write a starter"]) from None
     except OSError as exc:
         raise SeedError([f"{path}: cannot read the seed: {exc.strerror}"]) from None
@@ -267,3 +270,28 @@ def load_seed_file(path: Path) -> LoadedSeed:
         raise SeedError([f"{path}: not UTF-8 text (byte {exc.start}). Fix: save the seed as UTF-8"]) from None
     seed = parse_seed_text(text, path)
     return LoadedSeed(seed=seed, path=path.resolve(), sha256=seed_hash(raw))
+
+
+def repo_seed(repo: Path | str, ref: str | None = None) -> LoadedSeed:
+    """The seed of a repository, or Germinate's defaults (named after the folder) when it has none.
+
+    ``ref=None`` reads ``seed.yaml`` in the working tree; a commit reads the seed committed
+    there (``git show REF:seed.yaml``), so a change is judged by its base's seed, not its own.
+    """
+    from germinate.seed import SEED_FILENAME, Project, find_seed
+    from germinate.workspace import run_git
+
+    repo = Path(repo)
+    if ref is None:
+        path = find_seed(repo)
+        if path.is_file():
+            return load_seed_file(path)
+        where = path
+    elif run_git(repo, "ls-tree", ref, "--", SEED_FILENAME).strip():
+        where = Path(f"{ref[:12]}:{SEED_FILENAME}")
+        text = run_git(repo, "show", f"{ref}:{SEED_FILENAME}")
+        return LoadedSeed(seed=parse_seed_text(text, where), path=where, sha256=seed_hash(text))
+    else:
+        where = Path(f"(defaults: no {SEED_FILENAME} at {ref[:12]})")
+    seed = Seed(project=Project(name=repo.resolve().name))
+    return LoadedSeed(seed=seed, path=where, sha256=seed_hash(seed.model_dump_json()))

@@ -9,7 +9,6 @@ only that process. ``ensure_server`` reuses a healthy recorded server or starts 
 from __future__ import annotations
 
 import atexit
-import fcntl
 import json
 import os
 import signal
@@ -17,15 +16,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
 
 from germinate.errors import ConfigError, GerminateError
-from germinate.home import germinate_home, prefect_home
+from germinate.home import germinate_home, prefect_home, state_lock
+from germinate.process import log_tail
 
 DEFAULT_PORT = 4200
 HOST = "127.0.0.1"
@@ -175,14 +174,8 @@ def start_server(port: int | None = None, *, timeout: float = 180.0) -> tuple[Se
         return _spawn(port, timeout), False
 
 
-@contextmanager
-def _start_lock() -> Iterator[None]:
-    with (germinate_home() / "server.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _start_lock() -> AbstractContextManager[None]:
+    return state_lock(germinate_home() / "server.lock")
 
 
 def _wait_recorded(info: ServerInfo, timeout: float) -> None:
@@ -220,19 +213,12 @@ def _wait_healthy(proc: subprocess.Popen[bytes], info: ServerInfo, timeout: floa
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise ServerError(f"the Prefect server exited with code {proc.returncode} before it was "
-                              f"healthy. Log ({info.log}):\n{_tail(Path(info.log))}")
+                              f"healthy. Log ({info.log}):\n{log_tail(Path(info.log), lines=15) or '(empty)'}")
         if is_healthy(info.api_url):
             return
         time.sleep(0.5)
     raise ServerError(f"the Prefect server was not healthy after {timeout:.0f} s at {info.api_url}. "
                       f"Fix: see its log {info.log}, or raise --timeout")
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def _terminate(pid: int, grace: float = 20.0) -> None:

@@ -92,7 +92,7 @@ class TicketRow(Base):
     source: Mapped[str] = mapped_column(String(30))
     source_ref: Mapped[str] = mapped_column(String(500), default="")
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(30), default="open")  # open|in_progress|done|rejected|deferred
+    status: Mapped[str] = mapped_column(String(30), default="open")  # models.TicketStatus
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
 

@@ -29,14 +29,15 @@ from sqlalchemy.exc import IntegrityError
 
 from germinate.forge.base import Forge
 from germinate.forge.targets import ticket_from_body
-from germinate.intake import QUEUED, CycleStarter, intake
-from germinate.models import Ticket
+from germinate.intake import CycleStarter, intake
+from germinate.models import QUEUED, Ticket
 from germinate.seed import Seed
 from germinate.store import Store, TicketRow, WebhookDeliveryRow
 
 log = logging.getLogger("germinate.webhook")
 SECRET_ENV = "GERMINATE_WEBHOOK_SECRET"
 DEFAULT_MAX_BODY = 1 << 20
+READ_TIMEOUT_S = 30.0
 FAILED = frozenset({"failure", "timed_out", "startup_failure"})
 
 
@@ -190,6 +191,7 @@ def make_server(receiver: WebhookReceiver, host: str = "127.0.0.1", port: int = 
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = READ_TIMEOUT_S  # a client that stalls mid-request (or idles on keep-alive) is dropped
 
         def log_message(self, fmt: str, *args: Any) -> None:
             log.info("%s - %s", self.address_string(), fmt % args)

@@ -37,15 +37,23 @@ def open_repo(path: Path | str) -> Iterator[git.Repo]:
         repo.close()
 
 
+def git_bytes(cwd: Path | str, *args: str, input: bytes | None = None, check: bool = True, fix: str = "") -> bytes:
+    """Run a git command with prompts disabled; its raw output. ``RepoError`` with git's message (and ``fix``)."""
+    if not Path(cwd).is_dir():
+        raise RepoError(f"{cwd}: no such folder. Fix: point at an existing git repository")
+    proc = subprocess.run(["git", *args], cwd=str(cwd), env={**os.environ, **GIT_ENV}, capture_output=True,
+                          input=input, check=False)
+    if check and proc.returncode != 0:
+        err = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()
+        shown = [a for i, a in enumerate(args) if a != "-c" and (i == 0 or args[i - 1] != "-c")]
+        raise RepoError(f"git {' '.join(shown)} failed in {cwd}: {err}" + (f". Fix: {fix}" if fix else ""))
+    return proc.stdout
+
+
 def run_git(cwd: Path | str, *args: str, check: bool = True, input: str | None = None) -> str:
     """Run a git command with prompts disabled; raise ``RepoError`` with git's message."""
-    env = {**os.environ, **GIT_ENV}
-    proc = subprocess.run(
-        ["git", *args], cwd=str(cwd), env=env, capture_output=True, text=True, input=input, check=False
-    )
-    if check and proc.returncode != 0:
-        raise RepoError(f"git {' '.join(args)} failed in {cwd}: {proc.stderr.strip() or proc.stdout.strip()}")
-    return proc.stdout
+    out = git_bytes(cwd, *args, input=None if input is None else input.encode(), check=check)
+    return out.decode("utf-8", "replace")
 
 
 def head_sha(repo_path: Path | str, ref: str = "HEAD") -> str:
@@ -148,3 +156,24 @@ def commit_worktree(worktree: Path | str, message: str, paths: list[str] | None 
         return None
     run_git(worktree, *BOT_IDENTITY, "commit", "-q", "--no-verify", "-m", message)
     return head_sha(worktree)
+
+
+# Folders that hold no code of the project's own, when a tree is walked without git.
+SKIP_DIRS = frozenset({"venv", "env", "node_modules", "__pycache__", "build", "dist", "site-packages"})
+
+
+def python_files(worktree: Path | str) -> list[str]:
+    """Repo-relative paths of the Python files: tracked plus untracked-not-ignored (git), else a walk."""
+    worktree = Path(worktree)
+    try:
+        listed = git_bytes(worktree, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.py")
+    except RepoError:
+        listed = None  # not a git checkout: walk it
+    if listed is not None:
+        names = {n for n in listed.decode("utf-8", errors="replace").split("\0") if n}
+        return sorted(n for n in names if (worktree / n).is_file())
+    found = []
+    for dirpath, dirnames, filenames in os.walk(worktree):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        found += [Path(dirpath, f).relative_to(worktree).as_posix() for f in filenames if f.endswith(".py")]
+    return sorted(found)

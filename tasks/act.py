@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import task
 
 from germinate.cycle_act import act_round, prepare_worktree
-from germinate.models import Change, Plan
+from germinate.models import Change, CoverageReport, Plan
 from germinate.seed import LoadedSeed
 from tasks._caching import content_key
 from tasks._context import open_gateway, open_store
@@ -27,12 +27,17 @@ def _act_key(p: dict) -> list[object]:
 
 @task(name="act", cache_key_fn=content_key(_act_key), persist_result=True)
 def act_task(repo: str, loaded: LoadedSeed, plan: Plan, *, worktree: str, branch: str, base_sha: str,
-             start_sha: str, feedback: str, round: int, cycle_id: str, run_id: str) -> Change:
-    """One implementer round from ``start_sha``; the committed result as a ``Change``."""
+             start_sha: str, feedback: str, round: int, cycle_id: str, run_id: str,
+             coverage: CoverageReport | None = None) -> Change:
+    """One implementer round from ``start_sha``; the committed result as a ``Change``.
+
+    ``coverage`` (the base snapshot's) shows the tester which lines in scope are uncovered; it
+    follows from ``base_sha``, so it is not part of the cache key.
+    """
     store = open_store(repo)
     try:
         gw = open_gateway(loaded, store, cycle_id=cycle_id, run_id=run_id)
         return act_round(gw, loaded.seed, plan, worktree=Path(worktree), branch=branch, base_sha=base_sha,
-                         start_sha=start_sha, feedback=feedback, round=round)
+                         start_sha=start_sha, feedback=feedback, round=round, coverage=coverage)
     finally:
         store.close()

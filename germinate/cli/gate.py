@@ -75,20 +75,9 @@ def _print_error(args: argparse.Namespace, message: str) -> None:
 
 def base_seed(repo: Path, base_sha: str, seed_file: Path | None) -> Any:
     """The seed that judges the change: ``--seed``, else BASE's ``seed.yaml``, else defaults."""
-    from germinate.seed import SEED_FILENAME, LoadedSeed, Project, Seed, load_seed, seed_hash
-    from germinate.seed_loader import parse_seed_text
-    from germinate.workspace import run_git
+    from germinate.seed import load_seed, repo_seed
 
-    if seed_file is not None:
-        return load_seed(seed_file)
-    listed = run_git(repo, "ls-tree", base_sha, "--", SEED_FILENAME).strip()
-    if not listed:
-        seed = Seed(project=Project(name=repo.resolve().name))
-        return LoadedSeed(seed=seed, path=Path(f"(defaults: no {SEED_FILENAME} at {base_sha[:12]})"),
-                          sha256=seed_hash(seed.model_dump_json()))
-    text = run_git(repo, "show", f"{base_sha}:{SEED_FILENAME}")
-    where = Path(f"{base_sha[:12]}:{SEED_FILENAME}")
-    return LoadedSeed(seed=parse_seed_text(text, where), path=where, sha256=seed_hash(text))
+    return load_seed(seed_file) if seed_file is not None else repo_seed(repo, base_sha)
 
 
 @contextmanager
@@ -118,20 +107,31 @@ def gate_change(repo: Path, *, base: str, head: str | None = None, patch: Path |
                 seed_file: Path | None = None, run_tests: bool = True, labels: list[str] | None = None,
                 repo_labels: list[str] | None = None) -> dict[str, Any]:
     """Evaluate every gate on BASE..HEAD (or BASE + patch); the report ``--json`` prints."""
-    from germinate.workspace import head_sha
 
     if patch is not None and head is not None:
         raise ConfigError("--head and --patch exclude each other: a patch is tested on top of --base")
     repo = repo.resolve()
-    base_sha = head_sha(repo, base)
+    base_sha = _commit(repo, base, "--base")
     loaded = base_seed(repo, base_sha, seed_file)
     with ExitStack() as stack:
         if patch is not None:
             worktree, head_commit = stack.enter_context(patched_worktree(repo, base_sha, patch))
         else:
-            worktree, head_commit = None, head_sha(repo, head or "HEAD")
+            worktree, head_commit = None, _commit(repo, head or "HEAD", "--head")
         return _evaluate(repo, loaded, base_sha, head_commit, worktree, stack, run_tests=run_tests,
                          labels=labels or [], repo_labels=repo_labels or [])
+
+
+def _commit(repo: Path, ref: str, option: str) -> str:
+    from germinate.workspace import head_sha
+
+    try:
+        return head_sha(repo, ref)
+    except RepoError as exc:
+        if not repo.is_dir():
+            raise
+        raise RepoError(f"{option} {ref}: not a commit of {repo} ({exc}). Fix: give a branch, tag or SHA that "
+                        "exists there (git log --oneline)") from None
 
 
 def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree: Path | None,

@@ -69,10 +69,11 @@ def summary(snap: Snapshot, hot_spots: int = 5) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from germinate.metrics.snapshot import seed_of, take_snapshot, with_test_command
+    from germinate.metrics.snapshot import take_snapshot, with_test_command
+    from germinate.seed import repo_seed
 
     repo = Path(args.repo).resolve()
-    loaded = seed_of(repo)
+    loaded = repo_seed(repo)
     if args.test_command:
         loaded = with_test_command(loaded, args.test_command)
     snap = take_snapshot(repo, loaded, ref=args.ref, use_cache=not args.no_cache)

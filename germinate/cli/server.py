@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from germinate.cli._arguments import port_number
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -13,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "analytics off), wait until /api/health answers and print its URL. Without --background it "
         "runs until Ctrl-C. A server already started by Germinate and healthy is reused.",
     )
-    p.add_argument("--port", type=int, default=None,
+    p.add_argument("--port", type=port_number, default=None,
                    help="port on 127.0.0.1 (default 4200, or a free one if 4200 is taken)")
     p.add_argument("--background", action="store_true", help="leave it running and record its pid")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for health (default 180)")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import subprocess
 from pathlib import Path
 
 from germinate.errors import ConfigError, RepoError
-from germinate.seed import Seed, find_seed, load_seed
+from germinate.seed import repo_seed
+from germinate.workspace import run_git
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,18 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def repo_root(path: str) -> Path:
-    proc = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True, text=True,
-                          check=False)
-    if proc.returncode != 0:
-        raise RepoError(f"{Path(path).resolve()} is not inside a git repository. Fix: pass --repo PATH")
-    return Path(proc.stdout.strip())
-
-
-def repo_seed(repo: Path) -> Seed:
-    path = find_seed(repo)
-    if path.exists():
-        return load_seed(path).seed
-    return Seed.model_validate({"project": {"name": repo.name}})
+    """The root of the git repository around ``path``."""
+    try:
+        return Path(run_git(path, "rev-parse", "--show-toplevel").strip())
+    except RepoError:
+        raise RepoError(f"{Path(path).resolve()} is not inside a git repository. Fix: pass --repo PATH") from None
 
 
 def run_new(args: argparse.Namespace) -> int:
@@ -52,7 +45,7 @@ def run_new(args: argparse.Namespace) -> int:
     from germinate.store import Store
 
     repo = repo_root(args.repo)
-    seed = repo_seed(repo)
+    seed = repo_seed(repo).seed
     if seed.forge.kind != "local":
         raise ConfigError(f"this repository's forge is {seed.forge.kind} ({seed.forge.repo}). Fix: open an issue "
                           f"there labelled {seed.automation_contract.task_labels.auto_managed_labels[0]!r}")
@@ -73,7 +66,7 @@ def run_list(args: argparse.Namespace) -> int:
     from germinate.store import Store, TicketRow
 
     repo = repo_root(args.repo)
-    seed = repo_seed(repo)
+    seed = repo_seed(repo).seed
     store = Store.open(repo=repo)
     try:
         forge = open_forge(repo, seed, store)

@@ -36,15 +36,15 @@ def summary(seed: Seed) -> list[str]:
     ac = seed.automation_contract
     qg = seed.quality_gates
     b = seed.budgets
-    gates = ["paths", "change-budget", "limits", "tests", "coverage", "dependencies", "imports",
-             "secrets", "labels", "checkpoints"]
+    from germinate.policy import GATES
+
     crit = ", ".join(f"{c.path}>={c.minimum:.0%}" for c in qg.coverage.critical_paths) or "none"
     return [
         f"project      {seed.project.name}",
         f"modules      {len(seed.architecture.modules)}: {', '.join(seed.architecture.modules) or '-'}",
         f"epics        {len(seed.growth_objectives.roadmap_epics)}: "
         + (", ".join(e.id for e in seed.growth_objectives.roadmap_epics) or "-"),
-        f"gates        {', '.join(gates)}",
+        f"gates        {len(GATES)}: {', '.join(GATES)}",
         f"coverage     global>={qg.coverage.global_minimum:.0%}; critical: {crit}",
         f"write paths  {', '.join(ac.ai_access.write_paths)}",
         f"never write  {', '.join(ac.ai_access.effective_disallowed())}",

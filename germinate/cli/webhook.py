@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from germinate.cli._arguments import port_number
 from germinate.errors import ConfigError
 from germinate.webhook import DEFAULT_MAX_BODY, SECRET_ENV
 
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve = verbs.add_parser("serve", help="run the receiver until interrupted")
     serve.add_argument("--repo", default=".", help="the target repository (default: .)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8787, help="port (default: 8787)")
+    serve.add_argument("--port", type=port_number, default=8787, help="port (default: 8787)")
     serve.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, help="largest payload in bytes (413 above)")
     serve.add_argument("--deployment", default="growth-cycle/on-demand", help="deployment that runs a cycle")
     serve.set_defaults(func=run_serve)
@@ -47,7 +48,12 @@ def run_serve(args: argparse.Namespace) -> int:
         gate=lambda forge: WriteGate(store, seed.project.name, forge, seed),
         start=lambda r, t: start_growth_cycle(r, t, args.deployment),
     )
-    server = make_server(receiver, args.host, args.port)
+    try:
+        server = make_server(receiver, args.host, args.port)
+    except OSError as exc:
+        store.close()
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. Fix: pick a free "
+                          "port (--port) and an address of this machine (--host)") from None
     print(f"germinate webhook: listening on http://{args.host}:{server.server_address[1]}/ for {repo}")
     try:
         server.serve_forever()

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from germinate.context.ranking import Definition, in_scope, pagerank, rank_definitions
-from germinate.context.summary import Summary, cached_summary, python_files
+from germinate.context.summary import Summary, cached_summary
 from germinate.context.tokens import count_tokens
+from germinate.workspace import python_files
 
 __all__ = ["RepoMap", "build_repo_map", "count_tokens", "in_scope", "pagerank", "render_map"]
 

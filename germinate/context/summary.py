@@ -11,28 +11,11 @@ import ast
 import hashlib
 import json
 import os
-import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 SUMMARY_VERSION = 4
-SKIP_DIRS = {
-    ".git",
-    ".venv",
-    "venv",
-    "env",
-    "node_modules",
-    "__pycache__",
-    "build",
-    "dist",
-    "site-packages",
-    ".tox",
-    ".nox",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-}
 MAX_SIGNATURE = 200
 TYPING_FACTORIES = {"TypeVar", "ParamSpec", "TypeVarTuple", "NewType"}
 
@@ -147,26 +130,6 @@ def cached_summary(source: bytes, cache_dir: Path | None) -> Summary:
         tmp.write_text(json.dumps(summary, separators=(",", ":")), encoding="utf-8")
         tmp.replace(entry)  # atomic: concurrent builders never see half an entry
     return summary
-
-
-def python_files(worktree: Path) -> list[str]:
-    """Repository-relative Python paths: git's view (tracked + untracked, not ignored), else a walk."""
-    if (worktree / ".git").exists():
-        proc = subprocess.run(
-            ["git", "ls-files", "-co", "--exclude-standard", "--", "*.py"],
-            cwd=worktree,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode == 0:
-            return sorted({p for p in proc.stdout.splitlines() if p and (worktree / p).is_file()})
-    found = []
-    for dirpath, dirnames, filenames in os.walk(worktree):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        rel = Path(dirpath).relative_to(worktree)
-        found += [(rel / f).as_posix() for f in filenames if f.endswith(".py")]
-    return sorted(found)
 
 
 def module_name(path: str) -> str:

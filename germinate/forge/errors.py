@@ -9,6 +9,10 @@ class ForgeError(GerminateError):
     """The forge answered with an error we cannot work around."""
 
 
+class ForgeUnreachable(ForgeError, OSError):
+    """The forge did not answer (network, DNS, TLS, timeout): transient, so retried as I/O."""
+
+
 class RateLimited(ForgeError):
     """The forge's rate limit would make us wait longer than our bound (nothing was written)."""
 

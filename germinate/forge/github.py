@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
+import requests
 from github import Auth, Github, GithubException
 from github.Issue import Issue
 from github.PullRequest import PullRequest
@@ -24,9 +25,15 @@ from github.Repository import Repository
 
 from germinate.errors import ConfigError
 from germinate.forge.base import ChangeRequest, CheckStatus
-from germinate.forge.errors import ChangeRequestGone, ForgeError, Frozen, MergeBlocked, RateLimited
+from germinate.forge.errors import (
+    ChangeRequestGone,
+    ForgeError,
+    ForgeUnreachable,
+    MergeBlocked,
+    RateLimited,
+)
 from germinate.forge.remote import push_with_token
-from germinate.forge.targets import parse_target, ticket_from_body, with_marker
+from germinate.forge.targets import parse_target, refuse_if_frozen, ticket_from_body, with_marker
 from germinate.models import ReviewComment, Ticket
 from germinate.seed import Seed
 from germinate.workspace import head_sha
@@ -90,6 +97,9 @@ class GitHubForge:
         for _attempt in range(self.max_attempts):
             try:
                 return fn()
+            except requests.RequestException as exc:
+                raise ForgeUnreachable(f"GitHub did not answer {what} at {self.api_url}: {type(exc).__name__}. "
+                                       "Fix: check the network (and forge.api_url in seed.yaml), then retry") from None
             except GithubException as exc:
                 wait = _rate_wait(exc.headers or {}, time.time()) if exc.status in (403, 429) else None
                 if wait is None:
@@ -262,11 +272,7 @@ class GitHubForge:
     # --- writes: only germinate.writegate.WriteGate calls these --------------------------
 
     def _ensure_writable(self, *targets: str) -> None:
-        freeze = self.seed.labels.freeze
-        for target in targets:
-            if freeze in self.labels_of(target):
-                raise Frozen(f"{target} carries the {freeze!r} label: automated writes are frozen. "
-                             f"Fix: a person removes the label when the automation may continue")
+        refuse_if_frozen(self.labels_of, targets, self.seed.labels.freeze, "a person removes the label")
 
     def _ticket_targets(self, ticket_id: str) -> list[str]:
         return [f"ticket:{ticket_id}"] if ticket_id.startswith("gh-") else []

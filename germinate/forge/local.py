@@ -27,9 +27,9 @@ from sqlalchemy import select
 
 from germinate.errors import RepoError
 from germinate.forge.base import ChangeRequest, CheckStatus
-from germinate.forge.errors import ChangeRequestGone, ForgeError, Frozen
+from germinate.forge.errors import ChangeRequestGone, ForgeError
 from germinate.forge.local_tickets import TicketFolder
-from germinate.forge.targets import parse_target, with_marker
+from germinate.forge.targets import parse_target, refuse_if_frozen, with_marker
 from germinate.home import project_dir
 from germinate.models import ReviewComment, Ticket
 from germinate.seed import Seed
@@ -148,11 +148,7 @@ class LocalForge:
     # --- writes: only germinate.writegate.WriteGate calls these --------------------------
 
     def _ensure_writable(self, *targets: str) -> None:
-        freeze = self.seed.labels.freeze
-        for target in targets:
-            if freeze in self.labels_of(target):
-                raise Frozen(f"{target} carries the {freeze!r} label: automated writes are frozen. "
-                             "Fix: remove the label (edit the ticket file) when the automation may continue")
+        refuse_if_frozen(self.labels_of, targets, self.seed.labels.freeze, "remove the label (edit the ticket file)")
 
     def _ticket_targets(self, ticket_id: str) -> list[str]:
         return [f"ticket:{ticket_id}"] if ticket_id.startswith("local-") else []

@@ -25,16 +25,18 @@ import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 
 from germinate.errors import ConfigError
-from germinate.models import Ticket
+from germinate.models import Ticket, TicketKind
 
 COMMENTS_MARKER = "<!-- germinate:comments -->"
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n?(.*)\Z", re.S)
-KINDS = ("regression", "bug", "forge", "epic", "improvement")
+KINDS: tuple[str, ...] = get_args(TicketKind)
+_NUMBERED = re.compile(r"(\d+)-.+\.md\Z")
+MAX_CLAIM_TRIES = 1000
 
 
 def _now() -> str:
@@ -104,9 +106,27 @@ class TicketFolder:
         self.path = path
         path.mkdir(parents=True, exist_ok=True)
 
+    def numbered(self) -> list[tuple[int, Path]]:
+        """(number, path) of every ticket file, by number (stray files like ``1a-x.md`` are left alone)."""
+        found = [(int(m.group(1)), p) for p in self.path.glob("[0-9]*-*.md") if (m := _NUMBERED.match(p.name))]
+        return sorted(found)
+
     def files(self) -> list[TicketFile]:
-        found = sorted(self.path.glob("[0-9]*-*.md"), key=lambda p: int(p.name.split("-", 1)[0]))
-        return [TicketFile(p) for p in found]
+        return [TicketFile(p) for _, p in self.numbered()]
+
+    def _claim_number(self) -> int:
+        """The next free ticket number, claimed with an exclusive create so two writers never share one."""
+        start = max((n for n, _ in self.numbered()), default=0) + 1
+        for number in range(start, start + MAX_CLAIM_TRIES):
+            if any(self.path.glob(f"{number}-*.md")):
+                continue
+            try:
+                (self.path / f".{number}.claimed").open("x").close()
+            except FileExistsError:
+                continue
+            return number
+        raise ConfigError(f"could not claim a ticket number in {self.path} after {MAX_CLAIM_TRIES} tries. "
+                          "Fix: remove stale .N.claimed files there")
 
     def find(self, ticket_id: str) -> TicketFile:
         for f in self.files():
@@ -120,17 +140,12 @@ class TicketFolder:
             raise ConfigError("a ticket needs a title. Fix: germinate ticket new \"what should change\"")
         if kind not in KINDS:
             raise ConfigError(f"kind {kind!r} is not one of {', '.join(KINDS)}")
-        numbers = [int(p.name.split("-", 1)[0]) for p in self.path.glob("[0-9]*-*.md")]
-        number = max(numbers, default=0) + 1
-        while True:
-            path = self.path / f"{number}-{_slug(title)}.md"
-            try:
-                with open(path, "x", encoding="utf-8"):
-                    break
-            except FileExistsError:
-                number += 1
+        number = self._claim_number()
+        path = self.path / f"{number}-{_slug(title)}.md"
         meta = {"id": f"local-{number}", "title": title.strip(), "kind": kind,
                 "labels": list(dict.fromkeys(labels)), "status": "open", "created": _now()}
-        path.write_text(f"---\n{yaml.safe_dump(meta, sort_keys=False).strip()}\n---\n{body.strip()}\n",
-                        encoding="utf-8")
+        tmp = path.with_suffix(".md.tmp")  # readers never see half a ticket
+        tmp.write_text(f"---\n{yaml.safe_dump(meta, sort_keys=False).strip()}\n---\n{body.strip()}\n",
+                       encoding="utf-8")
+        tmp.replace(path)
         return TicketFile(path).ticket()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import Literal
 
 from germinate.errors import ConfigError
+from germinate.forge.errors import Frozen
 
 REPO_TARGET = "repo"
 _MARKER = re.compile(r"<!--\s*germinate:ticket=(\S+?)\s*-->")
@@ -41,3 +43,12 @@ def with_marker(body: str, ticket_id: str) -> str:
     if not ticket_id or ticket_from_body(body) == ticket_id:
         return body
     return f"{_MARKER.sub('', body).rstrip()}\n\n{ticket_marker(ticket_id)}\n"
+
+
+def refuse_if_frozen(labels_of: Callable[[str], list[str]], targets: Iterable[str], freeze: str,
+                     how_to_unfreeze: str) -> None:
+    """Raise ``Frozen`` if any target carries the freeze label (checked on the forge, at write time)."""
+    for target in targets:
+        if freeze in labels_of(target):
+            raise Frozen(f"{target} carries the {freeze!r} label: automated writes are frozen. "
+                         f"Fix: {how_to_unfreeze} when the automation may continue")

@@ -54,18 +54,21 @@ def extract_json(text: str) -> Any:
     )
 
 
+def validation_problems(exc: ValidationError) -> str:
+    """A pydantic error as one line a model or a person can act on: ``key.path: message; ...``."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()
+    )
+
+
 def parse_output(text: str, schema: type[BaseModel]) -> BaseModel:
     """Validate the reply against ``schema``; ``OutputInvalid`` says what to fix."""
     data = extract_json(text)
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
-            for err in exc.errors()
-        )
         raise OutputInvalid(
-            f"the JSON does not fit the {schema.__name__} schema: {problems}"
+            f"the JSON does not fit the {schema.__name__} schema: {validation_problems(exc)}"
         ) from exc
 
 

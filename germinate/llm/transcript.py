@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from germinate.errors import ConfigError
+from germinate.llm.structured import validation_problems
 
 ScriptedErrorKind = Literal["rate_limit", "server_error", "timeout", "bad_request"]
 FALLBACK_ROLE = "default"
@@ -110,10 +111,7 @@ def load_transcript(path: Path) -> Transcript:
     try:
         return Transcript.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"scripted transcript {path} is invalid: {problems}") from exc
+        raise ConfigError(f"scripted transcript {path} is invalid: {validation_problems(exc)}") from exc
 
 
 class Replay:

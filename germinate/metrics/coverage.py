@@ -8,12 +8,12 @@ missing lines per file are kept, so that ``diff_coverage`` can score a change's 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 from germinate.globs import glob_match
 from germinate.metrics.environment import TargetEnv
 from germinate.models import CoverageReport, FileCoverage
+from germinate.process import execute, log_tail
 from germinate.seed import Seed
 
 REPORT_TIMEOUT_S = 300.0
@@ -29,28 +29,31 @@ def _relative(path: str, worktree: Path) -> str:
     return p.as_posix()
 
 
-def _combine_parallel(data_file: Path, env: TargetEnv, worktree: Path) -> None:
-    """Targets configured with ``parallel = true`` leave ``.coverage.*`` pieces: combine them."""
-    pieces = list(data_file.parent.glob(data_file.name + ".*"))
-    if pieces and not data_file.exists():
-        subprocess.run([str(env.python), "-m", "coverage", "combine", f"--data-file={data_file}", *map(str, pieces)],
-                       cwd=worktree, env=env.process_env(), capture_output=True, timeout=REPORT_TIMEOUT_S, check=False)
+def _coverage(args: list[str], env: TargetEnv, worktree: Path, log: Path) -> tuple[int | None, str]:
+    """``coverage ARGS`` in the target's venv, bounded like every target command: (exit code, log tail)."""
+    code, _seconds = execute([str(env.python), "-m", "coverage", *args], cwd=worktree, env=env.process_env(),
+                             timeout=REPORT_TIMEOUT_S, log=log)
+    return code, log_tail(log, lines=5)
 
 
 def read_coverage(data_file: Path | None, worktree: Path, env: TargetEnv, seed: Seed) -> CoverageReport:
     """Reduce a coverage data file to a ``CoverageReport`` (unavailable, with a reason, if missing)."""
     if data_file is None:
         return CoverageReport(available=False, reason="the test command does not run under coverage")
-    _combine_parallel(data_file, env, worktree)
+    log = data_file.parent / "coverage-report.log"
+    # Targets configured with ``parallel = true`` leave ``.coverage.*`` pieces: combine them.
+    pieces = list(data_file.parent.glob(data_file.name + ".*"))
+    if pieces and not data_file.exists():
+        _coverage(["combine", f"--data-file={data_file}", *map(str, pieces)], env, worktree, log)
     if not data_file.exists():
         return CoverageReport(available=False, reason="coverage data missing: the test command wrote none")
     out = data_file.parent / "coverage.json"
-    proc = subprocess.run(
-        [str(env.python), "-m", "coverage", "json", f"--data-file={data_file}", "-o", str(out), "-q",
-         "--ignore-errors"],
-        cwd=worktree, env=env.process_env(), capture_output=True, text=True, timeout=REPORT_TIMEOUT_S, check=False)
-    if proc.returncode != 0 or not out.exists():
-        message = (proc.stdout + proc.stderr).strip().splitlines()[-1:] or ["no output"]
+    code, output = _coverage(["json", f"--data-file={data_file}", "-o", str(out), "-q", "--ignore-errors"],
+                             env, worktree, log)
+    if code is None:
+        return CoverageReport(available=False, reason=f"coverage report timed out after {REPORT_TIMEOUT_S:.0f}s")
+    if code != 0 or not out.exists():
+        message = output.strip().splitlines()[-1:] or ["no output"]
         return CoverageReport(available=False, reason=f"coverage report failed: {message[0]}")
     return report_from_json(json.loads(out.read_text()), worktree, seed)
 

@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import configparser
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from germinate.home import project_dir
+from germinate.home import project_dir, state_lock
+from germinate.process import execute, log_tail
 from germinate.seed import Seed
 
 ENV_VAR = "GERMINATE_TARGET_VENV"
@@ -112,29 +110,11 @@ def environment_key(worktree: Path, setup_command: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _tail(text: str, lines: int = 40, chars: int = 4000) -> str:
-    return "\n".join(text.splitlines()[-lines:])[-chars:]
-
-
-def _run(cmd: list[str] | str, *, cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str]:
-    try:
-        proc = subprocess.run(cmd, cwd=cwd, env=env, shell=isinstance(cmd, str), capture_output=True,
-                              text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        out = (exc.stdout or b"") if isinstance(exc.stdout, bytes) else (exc.stdout or "").encode()
-        return -1, out.decode(errors="replace") + f"\n(timed out after {timeout:.0f}s)"
-    return proc.returncode, proc.stdout + proc.stderr
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock, so two cycles never build the same venv at once."""
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _run(cmd: list[str] | str, *, cwd: Path, env: dict[str, str], timeout: float, log: Path) -> tuple[int, str]:
+    code, _seconds = execute(cmd, cwd=cwd, env=env, timeout=timeout, log=log)
+    if code is None:
+        return -1, log_tail(log) + f"\n(timed out after {timeout:.0f}s)"
+    return code, log_tail(log)
 
 
 def build_environment(venv: Path, worktree: Path, setup_command: str, key: str = "") -> TargetEnv:
@@ -149,12 +129,14 @@ def build_environment(venv: Path, worktree: Path, setup_command: str, key: str =
     if setup_command.strip():
         steps.append((f"run the setup command '{setup_command}'", setup_command))
     env = TargetEnv(venv=venv, key=key, ok=True).process_env()
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    log = venv.parent / f"{venv.name}.setup.log"
     for what, cmd in steps:
-        code, output = _run(cmd, cwd=worktree, env=env, timeout=SETUP_TIMEOUT_S)
+        code, output = _run(cmd, cwd=worktree, env=env, timeout=SETUP_TIMEOUT_S, log=log)
         if code != 0:
             reason = f"could not {what} (exit {code}). Fix: make it work by hand in a fresh venv, " \
                      "or set execution.setup_command in seed.yaml"
-            return TargetEnv(venv=venv, key=key, ok=False, reason=reason, log_tail=_tail(output), built=True)
+            return TargetEnv(venv=venv, key=key, ok=False, reason=reason, log_tail=output, built=True)
     (venv / READY_FILE).write_text(json.dumps({
         "key": key, "setup_command": setup_command, "python": sys.version.split()[0],
         "build_seconds": round(time.monotonic() - started, 2),
@@ -176,7 +158,7 @@ def ensure_environment(worktree: Path, seed: Seed, *, repo: Path) -> TargetEnv:
     key = environment_key(worktree, setup)
     root = project_dir(repo, "venvs")
     venv = root / key
-    with _locked(root / f"{key}.lock"):
+    with state_lock(root / f"{key}.lock"):  # two cycles never build one venv at once
         if (venv / READY_FILE).is_file() and (venv / "bin" / "python").exists():
             return TargetEnv(venv=venv, key=key, ok=True)
         return build_environment(venv, worktree, setup, key)

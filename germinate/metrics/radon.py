@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import radon
@@ -25,29 +24,15 @@ from radon.visitors import Function
 from germinate.home import project_dir
 from germinate.models import ComplexityReport, FileMetric, FunctionMetric
 from germinate.seed import Seed
+from germinate.workspace import python_files
 
 CACHE_FORMAT = f"1-radon{radon.__version__}"
 MARKER = re.compile(r"#\s*(TODO|FIXME|XXX|HACK)\b[:\s]*(.*)")
-SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"}
 
 
 def blob_sha(data: bytes) -> str:
     """The git blob hash of ``data`` (what ``git hash-object`` prints)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-def python_files(worktree: Path) -> list[str]:
-    """Repo-relative paths of the Python files: tracked plus untracked-not-ignored (git), else a walk."""
-    proc = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.py"],
-                          cwd=worktree, capture_output=True, check=False)
-    if proc.returncode == 0:
-        names = {n for n in proc.stdout.decode("utf-8", errors="replace").split("\0") if n}
-        return sorted(n for n in names if (worktree / n).is_file())
-    found = []
-    for dirpath, dirnames, filenames in os.walk(worktree):
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
-        found += [Path(dirpath, f).relative_to(worktree).as_posix() for f in filenames if f.endswith(".py")]
-    return sorted(found)
 
 
 def analyse_source(path: str, source: str, sha: str = "") -> FileMetric:

@@ -20,7 +20,7 @@ from germinate.home import project_dir
 from germinate.metrics.coverage import diff_coverage, read_coverage
 from germinate.metrics.environment import ensure_environment
 from germinate.metrics.gitstats import git_state
-from germinate.metrics.radon import measure_complexity, python_files, summarise
+from germinate.metrics.radon import measure_complexity, summarise
 from germinate.metrics.reward import DELETED
 from germinate.metrics.scout import scout
 from germinate.metrics.testrun import run_tests
@@ -35,7 +35,7 @@ from germinate.models import (
 )
 from germinate.seed import LoadedSeed, Seed
 from germinate.store import MetricSnapshotRow, Store
-from germinate.workspace import clean_checkout, head_sha
+from germinate.workspace import clean_checkout, head_sha, python_files
 
 SNAPSHOT_FORMAT = "1"
 ENV_PROBLEM = "target environment: "
@@ -107,8 +107,9 @@ def take_snapshot(repo: Path, loaded: LoadedSeed, *, ref: str = "HEAD",
     try:
         sha = head_sha(repo, ref)
     except RepoError as exc:
-        raise RepoError(f"cannot sense {repo} at {ref!r}: {exc}. Fix: pass a git repository with at least one "
-                        "commit, and a ref that exists there") from None
+        fix = "" if "Fix:" in str(exc) else (". Fix: pass a git repository with at least one commit, and a ref "
+                                             "that exists there")
+        raise RepoError(f"cannot sense {repo} at {ref!r}: {exc}{fix}") from None
     cache = _cache_file(repo, sha, loaded.sha256)
     snapshot: Snapshot | None = None
     if use_cache and cache.is_file():
@@ -158,17 +159,6 @@ def record_snapshot(store: Store, project: str, snapshot: Snapshot, cycle_id: st
             tests_failed=snapshot.tests.failed + snapshot.tests.errors,
             data=snapshot.model_dump(mode="json"), sha256=snapshot.content_hash(), taken_at=snapshot.taken_at,
         ))
-
-
-def seed_of(repo: Path) -> LoadedSeed:
-    """The repository's ``seed.yaml``, or Germinate's defaults when it has none."""
-    from germinate.seed import Project, find_seed, load_seed, seed_hash
-
-    path = find_seed(repo)
-    if path.is_file():
-        return load_seed(path)
-    seed = Seed(project=Project(name=Path(repo).resolve().name))
-    return LoadedSeed(seed=seed, path=path, sha256=seed_hash(seed.model_dump_json()))
 
 
 def with_test_command(loaded: LoadedSeed, command: str) -> LoadedSeed:

@@ -13,21 +13,18 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import signal
-import subprocess
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 from germinate.metrics.environment import TargetEnv
 from germinate.models import TestCase, TestRun
+from germinate.process import execute, log_tail
 
 # Product code only: tests are not what coverage is meant to measure.
 DEFAULT_OMIT = ("tests/*", "test/*", "**/tests/*", "test_*.py", "**/test_*.py", "**/*_test.py",
                 "conftest.py", "**/conftest.py", "setup.py", "noxfile.py")
 COVERAGE_CONFIGS = (".coveragerc",)
-KILL_GRACE_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -75,43 +72,6 @@ def prepare_command(command: str, worktree: Path, env: TargetEnv, data_file: Pat
         omit = ",".join(str(worktree / p) for p in DEFAULT_OMIT)
         cov += [f"--source={worktree}", f"--omit={omit}"]
     return PreparedCommand([*cov, *rest], True, is_pytest)
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=KILL_GRACE_S)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def execute(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, log: Path) -> tuple[int | None, float]:
-    """Run ``argv`` in its own process group; ``None`` exit code means it timed out (and was killed)."""
-    started = time.monotonic()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            code: int | None = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            code = None
-        finally:
-            if proc.poll() is None:
-                _kill_group(proc)
-    return code, time.monotonic() - started
-
-
-def log_tail(log: Path, lines: int = 40, chars: int = 4000) -> str:
-    if not log.exists():
-        return ""
-    text = log.read_bytes()[-64_000:].decode("utf-8", errors="replace")
-    return "\n".join(text.splitlines()[-lines:])[-chars:]
 
 
 def parse_junit(path: Path) -> list[TestCase]:

@@ -6,8 +6,6 @@ so static gates work on any two commits without a checkout.
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -15,7 +13,7 @@ from typing import Literal
 from germinate.diff import ChangeSet
 from germinate.models import Evaluation, GateResult, Severity, Snapshot, Ticket
 from germinate.seed import Seed
-from germinate.workspace import GIT_ENV
+from germinate.workspace import git_bytes
 
 Side = Literal["base", "head"]
 MAX_READ_BYTES = 2_000_000
@@ -105,10 +103,8 @@ def _read_blobs(repo: Path, specs: list[tuple[str, str]]) -> list[str | None]:
         return [None if "\n" in path else next(answers) for _, path in specs]
     if not specs:
         return []
-    env = {**os.environ, **GIT_ENV}
     request = "".join(f"{sha}:{path}\n" for sha, path in specs).encode()
-    out = subprocess.run(["git", "cat-file", "--batch"], cwd=repo, env=env, input=request,
-                         capture_output=True, check=True).stdout
+    out = git_bytes(repo, "cat-file", "--batch", input=request)
     texts: list[str | None] = []
     pos = 0
     for _ in specs:

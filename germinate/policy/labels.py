@@ -14,10 +14,7 @@ RED_MODE = "red_mode"
 
 def is_fix(ctx: GateContext) -> bool:
     fix = ctx.seed.labels.fix
-    ticket = ctx.ticket
-    if ticket is not None and (ticket.kind in ("bug", "regression") or fix in ticket.labels):
-        return True
-    return fix in ctx.labels
+    return (ctx.ticket is not None and ctx.ticket.is_fix(fix)) or fix in ctx.labels
 
 
 def check_freeze(ctx: GateContext) -> GateResult:

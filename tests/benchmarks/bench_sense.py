@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from germinate.metrics.radon import measure_complexity  # noqa: E402
-from germinate.metrics.snapshot import seed_of, take_snapshot, with_test_command  # noqa: E402
+from germinate.metrics.snapshot import take_snapshot, with_test_command  # noqa: E402
+from germinate.seed import repo_seed  # noqa: E402
 from germinate.workspace import clean_checkout  # noqa: E402
 
 CORPUS_PACKAGE = "prefect"
@@ -83,7 +84,7 @@ def fresh_home() -> str:
 
 
 def figure_cold(repo: Path, venv: Path, command: str, runs: int) -> tuple[list[float], list[float]]:
-    loaded = with_test_command(seed_of(repo), command)
+    loaded = with_test_command(repo_seed(repo), command)
     senses, bares = [], []
     for _ in range(runs):
         bares.append(bare_work(repo, venv, command))
@@ -94,7 +95,7 @@ def figure_cold(repo: Path, venv: Path, command: str, runs: int) -> tuple[list[f
 
 
 def figure_warm(repo: Path, command: str, runs: int) -> tuple[list[float], list[float]]:
-    loaded = with_test_command(seed_of(repo), command)
+    loaded = with_test_command(repo_seed(repo), command)
     fresh_home()
     take_snapshot(repo, loaded)
     in_process = [timed(lambda: take_snapshot(repo, loaded)) for _ in range(runs)]
@@ -127,7 +128,7 @@ def figure_incremental(runs: int) -> tuple[int, int, list[float], list[float]]:
         corpus = Path(tmp) / "corpus"
         lines = build_corpus(corpus)
         files = sorted(corpus.rglob("*.py"))
-        seed = seed_of(corpus).seed
+        seed = repo_seed(corpus).seed
         colds, incrementals = [], []
         for i in range(runs):
             fresh_home()

@@ -7,7 +7,13 @@ import subprocess
 import pytest
 
 from germinate.errors import ConfigError, RepoError
-from germinate.forge.errors import ChangeRequestGone, Frozen, MergeBlocked, RateLimited
+from germinate.forge.errors import (
+    ChangeRequestGone,
+    ForgeUnreachable,
+    Frozen,
+    MergeBlocked,
+    RateLimited,
+)
 from germinate.forge.github import STATUS_LABEL, GitHubForge
 from tests.fakes import github_fixtures
 from tests.fakes.github_fixtures import GitHubWorld, github_seed
@@ -27,6 +33,18 @@ def test_bad_token_and_missing_repo_are_config_errors(github_world: GitHubWorld)
     seed = github_seed(forge={"kind": "github", "repo": "acme/nope"})
     with pytest.raises(ConfigError, match="'acme/nope' not found"):
         github_world.forge(seed).list_tickets(["ai-task"])
+
+
+def test_unreachable_github_is_a_retryable_forge_error(github_world: GitHubWorld) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    forge = GitHubForge(github_world.repo, github_seed(), token="t", base_url=f"http://127.0.0.1:{port}/api/v3")
+    with pytest.raises(ForgeUnreachable, match="GitHub did not answer") as info:
+        forge.list_tickets(["ai-task"])
+    assert isinstance(info.value, OSError)  # the sense/intake retry conditions treat it as I/O
 
 
 def test_task_labelled_issues_become_tickets(github_world: GitHubWorld) -> None:

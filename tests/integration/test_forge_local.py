@@ -54,6 +54,17 @@ def test_tickets_are_markdown_files_outside_the_repo(world) -> None:  # type: ig
         forge.get_ticket("local-9")
 
 
+def test_tickets_created_at_once_get_distinct_numbers(world) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, forge = world
+    (forge.tickets.path / "1a-stray.md").write_text("not a ticket")  # ignored, not a crash
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda i: forge.create_ticket(f"Ticket {i}"), range(16)))
+    assert sorted(int(t.id.split("-")[1]) for t in made) == list(range(1, 17))
+    assert len(forge.list_tickets([])) == 16
+
+
 def test_broken_ticket_file_names_the_file(world) -> None:  # type: ignore[no-untyped-def]
     _, forge = world
     (forge.tickets.path / "7-bad.md").write_text("no front matter")

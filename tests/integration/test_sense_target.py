@@ -31,8 +31,7 @@ from germinate.metrics.environment import (
     ensure_environment,
     environment_key,
 )
-from germinate.metrics.snapshot import seed_of
-from germinate.seed import LoadedSeed, Seed
+from germinate.seed import LoadedSeed, Seed, repo_seed
 from germinate.store import MetricSnapshotRow, Store
 
 CALC = '''\
@@ -222,7 +221,7 @@ def test_cli_json_and_metrics_history(repo_factory, shared_venv: Path, capsys: p
     assert main(["sense", str(repo)]) == 0
     out = capsys.readouterr().out
     assert "health       red" in out and "50.0% (8/16 statements" in out
-    snap = take_snapshot(repo, seed_of(repo))
+    snap = take_snapshot(repo, repo_seed(repo))
     store = Store.open(repo=repo)
     record_snapshot(store, "tiny", snap, cycle_id="c1")
     with store.session() as session:

@@ -40,6 +40,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.parametrize("argv", [["server", "--port", "99999"], ["webhook", "serve", "--port", "http"]])
+def test_impossible_port_is_a_usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2 and "argument --port" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_start_background_reuse_status_stop(germinate_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     port = free_port()

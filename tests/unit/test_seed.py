@@ -210,8 +210,15 @@ def test_utf8_bom_is_fine(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SeedError) as info:
-        load_seed(tmp_path / "nope" / "seed.yaml")
-    assert "no seed file here" in str(info.value) and "germinate init" in str(info.value)
+        load_seed(tmp_path / "seed.yaml")
+    assert "no seed file here" in str(info.value) and f"germinate init {tmp_path}" in str(info.value)
+
+
+def test_missing_folder_is_not_told_to_init(tmp_path: Path) -> None:
+    for path in (tmp_path / "nope" / "seed.yaml", tmp_path / "other.yaml"):
+        with pytest.raises(SeedError) as info:
+            load_seed(path)
+        assert "no such file or folder" in str(info.value) and "germinate init" not in str(info.value)
 
 
 def test_seed_model_is_frozen() -> None:
