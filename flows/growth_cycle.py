@@ -35,7 +35,7 @@ from germinate.seed import LoadedSeed, find_seed, load_seed
 from germinate.workspace import ensure_usable, head_sha
 from tasks._caching import persisted
 from tasks._context import open_store
-from tasks.act import prepare_worktree_task
+from tasks.act import forge_feedback_task, prepare_worktree_task
 from tasks.decide import decide_task, land_task, record_approval_task
 from tasks.log import artifact_key, log_task, start_progress, update_progress
 from tasks.plan import plan_task, select_tickets_task
@@ -176,7 +176,8 @@ def _decide_with_people(state: CycleState, plan: Plan, approve: ApproveMode) -> 
     """Decide; while a person is needed, pause for them: approve/reject decide again,
     request changes sends the comment to the implementer (at most max_review_rounds + 1 times)."""
     seed = state.loaded.seed
-    change, evaluation = improve_change(state, plan)
+    # a person's review on the branch's open change request (e.g. "changes requested") comes first
+    change, evaluation = improve_change(state, plan, forge_feedback_task(state.repo, state.loaded, state.branch))
     decision = _decide(state, plan, change, evaluation, approve)
     human_rounds = 0
     while decision.outcome == "awaiting_human":

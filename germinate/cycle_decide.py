@@ -7,7 +7,8 @@ Outcomes:
 - ``rejected``: a blocking gate failed (the reason names each), or a human rejected it;
 - ``awaiting_human``: every blocking gate passed but a checkpoint, the merge policy or
   ``--approve human`` asks for a person, and no approval is on record yet;
-- ``deferred``: the approval timed out (branch and ticket are kept), or a budget ran out;
+- ``deferred``: the approval timed out (branch and ticket are kept), a budget ran out, or
+  the only blocking gates are labels a person set (freeze, red-mode): the work waits for them;
 - ``merged``: auto-merge allowed (and approved where required);
 - ``pr_opened``: auto-merge not allowed: a change request waits for a human merge;
 - ``no_op`` / ``failed``: the change is empty, or the act stage could not produce one.
@@ -23,6 +24,8 @@ from germinate.models import Change, Decision, GateResult, Reward, Ticket
 from germinate.seed import Seed
 
 ApproveMode = Literal["auto", "human"]
+# Blocking gates that mean "a person holds this for now", not "this change is wrong".
+HOLD_GATES: frozenset[str] = frozenset({"freeze", "red_mode"})
 ApprovalAction = Literal["approve", "reject", "request_changes", "timeout"]
 
 
@@ -90,6 +93,9 @@ def decide(
         return outcome(*problem)
     blocking = gate_summary(gates)
     if blocking:
+        held = all(g.name in HOLD_GATES for g in gates if not g.passed and g.severity == "block")
+        if held:
+            return outcome("deferred", f"held by a label a person set: {blocking}; branch and ticket kept")
         return outcome("rejected", f"blocked by gate(s): {blocking}")
     reasons = human_reasons(seed, gates, approve_mode)
     if reasons:

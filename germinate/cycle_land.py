@@ -5,11 +5,16 @@ file lock per target, held across processes). Under the lock: if the default bra
 since the change's base, the change is rebased onto it and measured and gated again; then
 the growth log and capabilities doc are committed on the change's branch and the write gate
 merges it (``merged``) or opens a change request (``pr_opened``). Nothing else writes.
+
+The change request's body carries the plan, acceptance criteria, gate table, reward and a
+ledger reference. On GitHub even a merge goes through a (draft) pull request, so the
+evidence is on the forge; after a merge the forge ticket (local or GitHub issue) is closed
+with a link to the landed commit.
 """
 
 from __future__ import annotations
 
-import fcntl
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,13 +26,21 @@ from germinate.cycle_decide import Approval, ApproveMode, decide
 from germinate.cycle_evidence import evaluate, run_gates
 from germinate.cycle_log import commit_growth_records
 from germinate.cycle_records import record_decision
-from germinate.errors import RepoError, WriteRefused
-from germinate.home import project_dir
+from germinate.errors import GerminateError, RepoError, WriteRefused
+from germinate.forge.body import change_request_body
+from germinate.forge.errors import ChangeRequestGone, MergeBlocked
+from germinate.home import project_dir, state_lock
+from germinate.llm import spend_from_ledger
 from germinate.models import Change, Decision, Evaluation, Plan, Snapshot
 from germinate.seed import LoadedSeed
 from germinate.store import Store
 from germinate.workspace import BOT_IDENTITY, head_sha, run_git
 from germinate.writegate import WriteGate
+
+log = logging.getLogger(__name__)
+# Tickets that live on a forge (closed there once their change lands); seed epics, scout
+# findings and webhook fix tickets live only in the store.
+FORGE_SOURCES = frozenset({"local", "github"})
 
 
 class Landing(BaseModel):
@@ -44,13 +57,8 @@ class Landing(BaseModel):
 @contextmanager
 def landing_lock(repo: Path) -> Iterator[None]:
     """One landing at a time per target repository (across threads and processes)."""
-    path = project_dir(repo, "locks") / "landing.lock"
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with state_lock(project_dir(repo, "locks") / "landing.lock"):
+        yield
 
 
 def is_landed(repo: Path, default_branch: str, sha: str) -> bool:
@@ -104,25 +112,53 @@ def land_change(
                                      evaluation=evaluation)
         decision = decision.model_copy(update={"head_sha": head})
         try:
-            return _write(gate, plan, decision, change, evaluation, default)
-        except (RepoError, WriteRefused) as exc:  # e.g. the user's checkout is dirty: try again later
+            return _write(gate, store, plan, decision, change, evaluation, default)
+        except MergeBlocked as exc:  # the draft PR is open; it merges once checks/reviewers allow
+            waiting = decision.model_copy(update={"outcome": "pr_opened", "reason": f"{decision.reason}; {exc}"})
+            record_decision(store, waiting)
+            found = forge.find_change_request(change.branch)
+            return Landing(decision=waiting, change_url=found.url if found else "", evaluation=evaluation)
+        except (RepoError, WriteRefused, ChangeRequestGone) as exc:  # e.g. a dirty checkout: try again later
             deferred = decision.model_copy(update={
                 "outcome": "deferred", "reason": f"could not land: {exc}; branch {change.branch} kept"})
             record_decision(store, deferred)
             return Landing(decision=deferred, evaluation=evaluation)
 
 
-def _write(gate: WriteGate, plan: Plan, decision: Decision, change: Change, evaluation: Evaluation,
-           default: str) -> Landing:
+def _write(gate: WriteGate, store: Store, plan: Plan, decision: Decision, change: Change,
+           evaluation: Evaluation, default: str) -> Landing:
     title = f"{plan.ticket.id}: {plan.ticket.title}"
-    if decision.outcome == "merged":
-        sha = gate.land(decision, None, Path(change.worktree), f"germinate: {title}\n\n{decision.reason}")
-        return Landing(decision=decision, landed_sha=sha, change_url=f"{default}@{sha[:10]}",
-                       evaluation=evaluation)
-    body = f"{plan.summary}\n\n{decision.reason}\n\nCycle `{decision.cycle_id}`."
-    cr = gate.open_change_request(decision, branch=change.branch, worktree=Path(change.worktree),
-                                  title=title, body=body)
-    return Landing(decision=decision, change_url=cr.url or f"change request {cr.id}", evaluation=evaluation)
+    body = change_request_body(plan, decision, ledger_ref=ledger_ref(store, gate.project, decision),
+                               ticket_url=plan.ticket.source_ref if plan.ticket.source == "github" else "")
+    worktree = Path(change.worktree)
+    if decision.outcome != "merged":
+        cr = gate.open_change_request(decision, branch=change.branch, worktree=worktree, title=title, body=body)
+        return Landing(decision=decision, change_url=cr.url or f"change request {cr.id}", evaluation=evaluation)
+    opened = None
+    if gate.forge.kind == "github":  # the evidence goes on a (draft) PR first; land marks it ready
+        opened = gate.open_change_request(decision, branch=change.branch, worktree=worktree, title=title,
+                                          body=body)
+    sha = gate.land(decision, opened, worktree, f"germinate: {title}\n\n{decision.reason}")
+    url = opened.url if opened is not None and opened.url else f"{default}@{sha[:10]}"
+    close_forge_ticket(gate, plan, decision, f"Landed in {sha} via {url}")
+    return Landing(decision=decision, landed_sha=sha, change_url=url, evaluation=evaluation)
+
+
+def ledger_ref(store: Store, project: str, decision: Decision) -> str:
+    """The cycle's model calls as recorded in the ledger (``agent_runs``)."""
+    spent = spend_from_ledger(store, project, cycle_id=decision.cycle_id)
+    cost = f"${spent.dollars:.4f}" if spent.cost_known else "cost unknown"
+    return f"{spent.calls} model call(s), {spent.tokens} tokens, {cost} in the ledger"
+
+
+def close_forge_ticket(gate: WriteGate, plan: Plan, decision: Decision, comment: str) -> None:
+    """Close the landed change's forge ticket with a link; a refusal never undoes the merge."""
+    if plan.ticket.source not in FORGE_SOURCES:
+        return
+    try:
+        gate.close_ticket(decision, plan.ticket.id, comment)
+    except GerminateError as exc:  # e.g. a person froze the issue meanwhile: it stays open, logged
+        log.warning("landed %s but did not close ticket %s: %s", decision.head_sha[:10], plan.ticket.id, exc)
 
 
 def _as_change(landing: Landing, old: Change) -> Change:

@@ -2,8 +2,9 @@
 
 Priority (DESIGN.md): regressions on the default branch (red-mode) > bug tickets > forge
 tickets > roadmap epics (``seed.growth_objectives``) > improvement candidates (the scout).
-Tickets already finished, rejected, in review or deferred in the store are not picked again.
-In red-mode only fix work (regressions and bug tickets) may run.
+Tickets already finished, rejected, in review or deferred in the store are not picked again;
+a ticket intake has ``queued`` belongs to the cycle intake started for it (``ticket_id``),
+never to a scheduled run. In red-mode only fix work (regressions and bug tickets) may run.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from germinate.models import Snapshot, Ticket
+from germinate.models import QUEUED, Snapshot, Ticket
 from germinate.seed import Epic, Seed
 
 # Ticket statuses (store ``tickets.status``) that take a ticket out of the queue.
-SETTLED_STATUSES: frozenset[str] = frozenset({"done", "rejected", "in_progress", "deferred"})
+SETTLED_STATUSES: frozenset[str] = frozenset({"done", "rejected", "in_progress", "deferred", QUEUED})
 
 
 class Selection(BaseModel):

@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from germinate.forge.base import Forge
 from germinate.forge.targets import ticket_from_body
-from germinate.intake import CycleStarter, intake
+from germinate.intake import CycleStarter, intake, release
 from germinate.models import QUEUED, Ticket
 from germinate.seed import Seed
-from germinate.store import Store, TicketRow, WebhookDeliveryRow
+from germinate.store import CycleRow, Store, TicketRow, WebhookDeliveryRow
 
 log = logging.getLogger("germinate.webhook")
 SECRET_ENV = "GERMINATE_WEBHOOK_SECRET"
@@ -176,14 +176,32 @@ class WebhookReceiver:
         ticket_id = ticket_from_body(payload.get("pull_request", {}).get("body"))
         if not ticket_id:
             return Reply(202, {"status": "ignored", "reason": "not a Germinate pull request"})
-        run = self.start(self.repo, ticket_id)
-        self._set_status(ticket_id, QUEUED)
+        busy = self._claim_round(ticket_id)
+        if busy:
+            return Reply(202, {"status": "ignored", "reason": busy})
+        try:
+            run = self.start(self.repo, ticket_id)
+        except Exception:
+            release(self.store, self.project, ticket_id)  # a redelivery may claim it again
+            raise
         return Reply(202, {"status": "another round", "ticket": ticket_id, "started": {ticket_id: run}})
 
-    def _set_status(self, ticket_id: str, status: str) -> None:
+    def _claim_round(self, ticket_id: str) -> str:
+        """Queue ``ticket_id`` for another round; why not, if a cycle already has it ('' when claimed)."""
         with self.store.session() as s:
-            s.execute(update(TicketRow).where(TicketRow.project == self.project, TicketRow.ticket_id == ticket_id)
-                      .values(status=status))
+            running = s.scalars(select(CycleRow.id).where(
+                CycleRow.project == self.project, CycleRow.ticket_id == ticket_id,
+                CycleRow.status == "running")).first()
+            if running is not None:
+                return f"cycle {running} of {ticket_id} is still running (or paused for a person)"
+            claimed = s.execute(update(TicketRow).where(
+                TicketRow.project == self.project, TicketRow.ticket_id == ticket_id,
+                TicketRow.status != QUEUED).values(status=QUEUED))
+            exists = s.scalars(select(TicketRow.id).where(
+                TicketRow.project == self.project, TicketRow.ticket_id == ticket_id)).first() is not None
+            if exists and not claimed.rowcount:  # type: ignore[attr-defined]
+                return f"{ticket_id} is already queued for a cycle"
+        return ""
 
 
 def make_server(receiver: WebhookReceiver, host: str = "127.0.0.1", port: int = 8787) -> ThreadingHTTPServer:

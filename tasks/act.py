@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import task
+from prefect import get_run_logger, task
 
 from germinate.cycle_act import act_round, prepare_worktree
+from germinate.errors import GerminateError
 from germinate.models import Change, CoverageReport, Plan
 from germinate.seed import LoadedSeed
 from tasks._caching import content_key
 from tasks._context import open_gateway, open_store
+from tasks.sense import retry_on_io
 
 
 @task(name="prepare-worktree", retries=2, retry_delay_seconds=[1, 5])
@@ -18,6 +20,29 @@ def prepare_worktree_task(repo: str, ticket_id: str, base_sha: str) -> tuple[str
     """The change's own branch and worktree under the germinate home (reused on resume)."""
     branch, path = prepare_worktree(Path(repo), ticket_id, base_sha)
     return branch, str(path)
+
+
+@task(name="review-feedback", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=retry_on_io)
+def forge_feedback_task(repo: str, loaded: LoadedSeed, branch: str) -> str:
+    """What people asked for on the branch's open change request, for the implementer's first round.
+
+    A cycle started again after a "changes requested" review sees those comments; none: "".
+    """
+    from germinate.forge.errors import ForgeUnreachable
+    from germinate.forge.factory import open_forge
+    from germinate.forge.feedback import feedback_text, open_review_feedback
+
+    store = open_store(repo)
+    try:
+        forge = open_forge(Path(repo), loaded.seed, store)
+        return feedback_text(open_review_feedback(forge, branch))
+    except ForgeUnreachable:
+        raise  # transient: retried
+    except GerminateError as exc:  # the comments are an input, never a reason to stop the cycle
+        get_run_logger().warning("Could not read review feedback for %s: %s", branch, exc)
+        return ""
+    finally:
+        store.close()
 
 
 def _act_key(p: dict) -> list[object]:
@@ -36,7 +61,7 @@ def act_task(repo: str, loaded: LoadedSeed, plan: Plan, *, worktree: str, branch
     """
     store = open_store(repo)
     try:
-        gw = open_gateway(loaded, store, cycle_id=cycle_id, run_id=run_id)
+        gw = open_gateway(repo, loaded, store, cycle_id=cycle_id, run_id=run_id)
         return act_round(gw, loaded.seed, plan, worktree=Path(worktree), branch=branch, base_sha=base_sha,
                          start_sha=start_sha, feedback=feedback, round=round, coverage=coverage)
     finally:

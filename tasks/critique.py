@@ -24,7 +24,7 @@ def critique_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, *, 
     findings = pre_gate_findings(repo, loaded, change, plan.ticket)
     store = open_store(repo)
     try:
-        gw = open_gateway(loaded, store, cycle_id=cycle_id, run_id=run_id)
+        gw = open_gateway(repo, loaded, store, cycle_id=cycle_id, run_id=run_id)
         review = review_change(gw, loaded.seed, plan, change.diff, findings, round)
     finally:
         store.close()

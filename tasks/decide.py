@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import task
+from prefect import get_run_logger, task
 
 from germinate.cycle_decide import Approval, ApproveMode, decide
 from germinate.cycle_evidence import reward_for, run_gates
@@ -36,6 +36,7 @@ def decide_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, evalu
         if change.outcome == "ok" and change.files_changed and evaluation is not None:
             gates = run_gates(Path(repo), loaded, change, evaluation=evaluation, before=before,
                               ticket=plan.ticket, labels=list(plan.ticket.labels),
+                              repo_labels=_repo_labels(repo, loaded, store),
                               approved=approval is not None and approval.action == "approve")
             reward = reward_for(before, evaluation, loaded)
         if advisory is None and gates:
@@ -50,11 +51,23 @@ def decide_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, evalu
         store.close()
 
 
+def _repo_labels(repo: str, loaded: LoadedSeed, store: Store) -> list[str]:
+    """The repository's labels now (freeze, red-mode); unreadable: none here, and the write gate,
+    which reads them again before any write, fails closed."""
+    from germinate.forge.factory import open_forge
+
+    try:
+        return open_forge(Path(repo), loaded.seed, store).repo_labels()
+    except GerminateError as exc:
+        get_run_logger().warning("Could not read the repository's labels: %s", exc)
+        return []
+
+
 def _advise(repo: str, loaded: LoadedSeed, store: Store, plan: Plan, change: Change,
             gates: list[GateResult], reward: Reward, cycle_id: str, run_id: str) -> str:
     from germinate.agents import advise
 
-    gw = open_gateway(loaded, store, cycle_id=cycle_id, run_id=run_id)
+    gw = open_gateway(repo, loaded, store, cycle_id=cycle_id, run_id=run_id)
     try:
         return str(advise(gw, loaded.seed, plan, change.diff, gates, reward))
     except GerminateError as exc:  # advice is optional: a failed call never blocks a decision

@@ -33,8 +33,8 @@ def artifact_key(*parts: str) -> str:
 
 def start_progress(cycle_id: str) -> UUID:
     """The progress artifact of a running cycle."""
-    return create_progress_artifact(0.0,  # type: ignore[return-value] # sync in a sync flow key=artifact_key("progress", cycle_id),
-                                    description=f"cycle {cycle_id}: sensing")
+    return create_progress_artifact(  # type: ignore[return-value] # sync in a sync flow
+        0.0, key=artifact_key("progress", cycle_id), description=f"cycle {cycle_id}: sensing")
 
 
 def update_progress(artifact_id: UUID | None, percent: float, stage: str) -> None:

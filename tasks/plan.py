@@ -19,12 +19,14 @@ def select_tickets_task(repo: str, loaded: LoadedSeed, snapshot: Snapshot, ticke
                         exclude: list[str] | None = None) -> Selection:
     """The ordered queue: regressions > bugs > forge tickets > roadmap epics > improvements."""
     from germinate.forge.factory import open_forge
+    from germinate.intake import store_tickets
 
     store = open_store(repo)
     try:
         forge = open_forge(Path(repo), loaded.seed, store)
         labels = loaded.seed.automation_contract.task_labels.auto_managed_labels
-        forge_tickets = forge.list_tickets(labels)
+        # forge tickets, and fix tickets that live only in the store (a webhook's ci-red-<sha>)
+        forge_tickets = [*forge.list_tickets(labels), *store_tickets(store, loaded.seed.project.name)]
         repo_labels = forge.repo_labels()
         statuses = ticket_statuses(store, loaded.seed.project.name)
     finally:
@@ -43,14 +45,14 @@ def plan_task(repo: str, loaded: LoadedSeed, ticket: Ticket, snapshot: Snapshot,
               cycle_id: str, run_id: str) -> Plan:
     """The architect's plan: acceptance criteria and scope, against a repo map of the ticket's scope."""
     from germinate.agents import plan_ticket
-
     from germinate.context import build_repo_map
+    from germinate.home import project_dir
 
     store = open_store(repo)
     try:
-        gw = open_gateway(loaded, store, cycle_id=cycle_id, run_id=run_id)
+        gw = open_gateway(repo, loaded, store, cycle_id=cycle_id, run_id=run_id)
         repo_map = build_repo_map(Path(worktree), scope=list(ticket.scope), mentions=[ticket.title, ticket.body],
-                                  token_budget=4000)
+                                  token_budget=4000, cache_dir=project_dir(repo, "cache", "repo-map"))
         plan = plan_ticket(gw, loaded.seed, ticket, snapshot, repo_map.text)
     finally:
         store.close()

@@ -20,6 +20,11 @@ os.environ.setdefault("GIT_COMMITTER_EMAIL", "tests@germinate.invalid")
 for _key in ("GERMINATE_MODEL", "GERMINATE_DATABASE_URL", "GERMINATE_GITHUB_TOKEN", "OPENAI_API_KEY"):
     os.environ.pop(_key, None)
 
+# Prefect binds its console log handlers to the sys.stderr it sees when first configured. If
+# that first import happened inside a test using ``capsys``, later tests would log to a closed
+# stream ("I/O operation on closed file"). Importing it here, once, makes the order irrelevant.
+import prefect  # noqa: E402,F401
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

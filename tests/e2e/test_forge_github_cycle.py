@@ -1,6 +1,7 @@
 """Done-when of the forge issue, end to end against the fake GitHub with the scripted model:
-an issue labelled ``ai-task`` -> intake -> growth cycle -> pull request -> required check green ->
-merged through the write gate; a replayed webhook delivery starts nothing.
+an issue labelled ``ai-task`` -> intake -> growth cycle -> draft pull request whose body has the
+gate table -> required check green -> merged through the write gate -> issue closed with a link;
+a freeze label blocks every automated write; a replayed webhook delivery starts nothing.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ def scripted_for(ticket_id: str, dest: Path) -> Path:
     from examples.demo import TRANSCRIPT
 
     data: dict[str, Any] = yaml.safe_load(TRANSCRIPT.read_text())
-    data["responses"] = {
-        role: [{**r, "match": r["match"].replace(EPIC, ticket_id)} for r in replies if EPIC in r.get("match", "")]
+    data["responses"] = {  # twice over: one cycle is held by a freeze label, the next one lands
+        role: [{**r, "match": r["match"].replace(EPIC, ticket_id)} for r in replies if EPIC in r.get("match", "")] * 2
         for role, replies in data["responses"].items()}
     dest.write_text(yaml.safe_dump(data, sort_keys=False))
     return dest
@@ -69,7 +70,8 @@ def test_issue_to_merged_pull_request(prefect_harness: None, tmp_path: Path,
         make_remote(tmp_path, repo)
         epic = yaml.safe_load((Path(__file__).parents[2] / "examples/target/seed.yaml").read_text())
         units = next(e for e in epic["growth_objectives"]["roadmap_epics"] if e["id"] == "units-tests")
-        number = fake.create_issue(units["title"], labels=["ai-task"], body=units.get("description", ""))
+        number = fake.create_issue(units["title"], labels=["ai-task", "needs-human-review"],
+                                   body=units.get("description", ""))
         assert number == 1
 
         from germinate.forge.factory import open_forge
@@ -84,16 +86,36 @@ def test_issue_to_merged_pull_request(prefect_harness: None, tmp_path: Path,
             return ticket_id
 
         forge = open_forge(repo, seed, store)
+        # frozen by a person: the cycle runs, but nothing at all is written to GitHub
+        writes = len(fake.writes())
+        result = intake(store, seed.project.name, seed, forge.list_tickets(["ai-task"]), repo=str(repo), start=start)
+        assert list(result.started) == ["gh-1"]
+        held = reports.pop("gh-1")
+        assert held.decision.outcome == "deferred" and "needs-human-review" in held.decision.reason
+        assert fake.writes()[writes:] == [] and fake.state.pulls == {} and fake.branch_sha("germinate/gh-1") == ""
+
+        # the person lifts the freeze: the relabelled issue starts the cycle that lands
+        fake.set_issue_labels(1, ["ai-task"])
         result = intake(store, seed.project.name, seed, forge.list_tickets(["ai-task"]), repo=str(repo), start=start)
         assert list(result.started) == ["gh-1"]
         report = reports["gh-1"]
         assert report.decision.outcome == "merged", report.decision.reason
         pulls = list(fake.state.pulls.values())
-        assert len(pulls) == 1 and pulls[0]["merged"]
+        assert len(pulls) == 1 and pulls[0]["merged"] and not pulls[0]["draft"]
+        assert ("POST", "/graphql") in fake.writes()  # opened as a draft, marked ready only to merge
+        body = fake.state.issues[pulls[0]["number"]]["body"]
+        for part in ("## Acceptance criteria", "| gate | result | severity | message |", "## Reward", "## Ledger"):
+            assert part in body, part
         assert fake.branch_sha("main") == pulls[0]["merge_commit_sha"]
+        assert report.change_url.endswith(f"/pull/{pulls[0]['number']}")
+        issue = fake.state.issues[1]
+        assert issue["state"] == "closed"
+        assert f"Landed in {pulls[0]['merge_commit_sha']} via {report.change_url}" in fake.state.comments[1][-1]["body"]
         with store.session() as s:
             merges = list(s.scalars(select(WriteRow).where(WriteRow.kind == "merge", WriteRow.allowed)))
+            refused = list(s.scalars(select(WriteRow).where(WriteRow.allowed.is_(False))))
         assert len(merges) == 1
+        assert all("needs-human-review" in w.reason for w in refused)
 
         # a replayed 'issues' delivery starts nothing
         receiver = WebhookReceiver(secret="s", store=store, seed=seed, repo=str(repo), forge=lambda: forge,

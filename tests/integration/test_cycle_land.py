@@ -67,3 +67,44 @@ def test_base_moved_change_is_rebased_retested_and_lands_once(tmp_path: Path,
 
     again = land_change(repo, loaded, store, plan, decision, change, before=before, evaluation=evaluation)
     assert again.landed_sha == landing.landed_sha  # a resumed cycle does not land twice
+
+
+def test_change_request_carries_the_evidence_and_a_merge_closes_the_forge_ticket(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from germinate.forge.local import LocalForge
+
+    monkeypatch.setenv("GERMINATE_TARGET_VENV", sys.prefix)
+    repo = make_target(tmp_path / "minicalc")
+    loaded = load_seed(repo / "seed.yaml")
+    store = Store.open(repo=repo)
+    forge = LocalForge(repo, loaded.seed, store)
+    ticket = forge.create_ticket("Test unit conversion", labels=["ai-task"])
+    before = take_snapshot(repo, loaded, ref="refs/heads/main")
+    plan = Plan(ticket=ticket, summary="Test convert().", acceptance_criteria=["km -> m"], scope=["tests/"])
+    branch, worktree = prepare_worktree(repo, ticket.id, before.commit)
+    (worktree / "tests" / "test_units.py").write_text(TEST_UNITS)
+    commit_worktree(worktree, "test units")
+    change = describe_change(ticket.id, branch, worktree, before.commit, rounds=1)
+    evaluation = evaluate(repo, loaded, change)
+    gates = run_gates(repo, loaded, change, evaluation=evaluation, before=before, ticket=ticket)
+    decision = decide(cycle_id="c-2", ticket=ticket, change=change, gates=gates, reward=Reward(total=0.5),
+                      seed=loaded.seed)
+    assert decision.outcome == "merged", decision.reason
+
+    proposed = land_change(repo, loaded, store, plan, decision.model_copy(update={"outcome": "pr_opened"}),
+                           change, before=before, evaluation=evaluation)
+    assert proposed.decision.outcome == "pr_opened"
+    cr = forge.find_change_request(branch)
+    assert cr is not None and cr.state == "open"
+    for part in ("## Acceptance criteria", "- [ ] km -> m", "| gate | result | severity | message |",
+                 "## Reward", "Cycle `c-2`", "model call(s)"):
+        assert part in cr.body, part
+    assert forge.tickets.find(ticket.id).status == "open"
+
+    change = describe_change(ticket.id, branch, worktree, before.commit, rounds=1)
+    merged = land_change(repo, loaded, store, plan, decision.model_copy(update={"head_sha": change.head_sha}),
+                         change, before=before, evaluation=evaluation)
+    assert merged.decision.outcome == "merged", merged.decision.reason
+    closed = forge.tickets.find(ticket.id)
+    assert closed.status == "closed"
+    assert f"Landed in {merged.landed_sha} via main@{merged.landed_sha[:10]}" in closed.comments

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from germinate.store import Store, TicketRow, WebhookDeliveryRow, WriteRow
+from germinate.store import CycleRow, Store, TicketRow, WebhookDeliveryRow, WriteRow
 from germinate.webhook import WebhookReceiver, make_server, signature_ok
 from germinate.writegate import WriteGate
 from tests.fakes import github_fixtures
@@ -144,6 +144,23 @@ def test_changes_requested_on_our_pr_starts_another_round(hook: Hook, github_wor
     assert hook.post("pull_request_review", foreign).json()["status"] == "ignored"
     approved = {**review, "review": {"state": "approved"}}
     assert hook.post("pull_request_review", approved).json()["status"] == "ignored"
+    assert len(hook.started) == 1
+
+
+def test_review_does_not_start_a_second_cycle_for_a_busy_ticket(hook: Hook) -> None:
+    store, project = hook.receiver.store, hook.receiver.project
+    with store.session() as s:
+        s.add(TicketRow(project=project, ticket_id="gh-1", title="t", kind="forge", source="github",
+                        status="in_progress"))
+    review = {"action": "submitted", "review": {"state": "changes_requested", "body": "rename"},
+              "pull_request": {"number": 3, "body": "<!-- germinate:ticket=gh-1 -->"}}
+    assert hook.post("pull_request_review", review).json()["status"] == "another round"
+    again = hook.post("pull_request_review", {**review, "review": {"state": "changes_requested", "body": "also"}})
+    assert again.json() == {"status": "ignored", "reason": "gh-1 is already queued for a cycle"}
+    with store.session() as s:
+        s.add(CycleRow(id="c-1", project=project, ticket_id="gh-1", status="running"))
+        s.get(TicketRow, 1).status = "in_progress"  # type: ignore[union-attr]
+    assert "c-1 of gh-1 is still running" in hook.post("pull_request_review", review).json()["reason"]
     assert len(hook.started) == 1
 
 

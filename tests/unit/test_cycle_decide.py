@@ -41,6 +41,14 @@ def test_a_blocking_gate_rejects_naming_it_even_when_approved() -> None:
     assert decision.head_sha == CHANGE.head_sha and decision.branch == CHANGE.branch
 
 
+def test_a_label_a_person_set_defers_instead_of_rejecting() -> None:
+    frozen = GateResult(name="freeze", passed=False, message="ticket epic-x: labelled 'needs-human-review'")
+    red = GateResult(name="red_mode", passed=False, message="only fixes land")
+    held = run([PASS, frozen, red])
+    assert held.outcome == "deferred" and "needs-human-review" in held.reason and "kept" in held.reason
+    assert run([PASS, frozen, BLOCK]).outcome == "rejected"  # a real problem still rejects
+
+
 def test_checkpoint_waits_for_a_person_then_follows_the_answer() -> None:
     assert run([PASS, ASK]).outcome == "awaiting_human"
     approved = run([PASS], approval=Approval(action="approve", by="ada", approval_id=7))

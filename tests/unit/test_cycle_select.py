@@ -63,3 +63,12 @@ def test_settled_tickets_are_skipped_unless_asked_for_by_id() -> None:
 def test_unknown_ticket_id_says_which_exist() -> None:
     selection = select_tickets(snapshot(), SEED, only="nope")
     assert selection.queue == [] and "epic-high" in selection.reason
+
+
+def test_a_ticket_intake_queued_waits_for_its_own_cycle() -> None:
+    statuses = {"local-1": "queued"}
+    selection = select_tickets(snapshot(), SEED, forge_tickets=forge_tickets(), statuses=statuses)
+    assert "local-1" not in [t.id for t in selection.queue]
+    assert selection.skipped["local-1"] == "already queued"
+    own = select_tickets(snapshot(), SEED, forge_tickets=forge_tickets(), statuses=statuses, only="local-1")
+    assert [t.id for t in own.queue] == ["local-1"]

@@ -29,7 +29,7 @@ GIT_WRITES = frozenset({"push", "merge", "update-ref", "read-tree"})
 GITPYTHON_WRITES = frozenset({"push", "update_ref", "set_commit", "set_object", "set_reference", "commit"})
 RUNNERS = frozenset({"run", "Popen", "call", "check_call", "check_output", "system", "popen", "getoutput",
                      "getstatusoutput", "execute", "spawn", "create_subprocess_exec", "create_subprocess_shell",
-                     "run_git", "_git", "git"})
+                     "run_git", "git_bytes", "_git", "git"})
 NAME_LOOKUPS = frozenset({"getattr", "methodcaller", "attrgetter", "__getattribute__", "hasattr"})
 
 
@@ -228,6 +228,8 @@ TRICKS = {
     "run_git merge": "from germinate.workspace import run_git\ndef f(repo):\n    run_git(repo, 'merge', '--ff-only', 'x')\n",
     "run_git concat": "from germinate.workspace import run_git\ndef f(repo):\n    run_git(repo, 'pu' + 'sh')\n",
     "commit in repo": "from germinate.workspace import run_git\ndef f(repo):\n    run_git(repo, 'commit', '-m', 'x')\n",
+    "git_bytes update-ref": "from germinate.workspace import git_bytes\ndef f(repo):\n"
+                            "    git_bytes(repo, 'update-ref', 'refs/heads/main', 'x')\n",
     "gitpython push": "def f(repo):\n    repo.remote('origin').push()\n",
     "gitpython git": "def f(repo):\n    repo.git.merge('x')\n",
     "gitpython index commit": "def f(repo):\n    repo.index.commit('x')\n",
