@@ -6,20 +6,32 @@ sense area (``germinate.metrics``); this module only wires them to a ``Change``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from germinate.models import Change, Evaluation, GateResult, Reward, Snapshot, Ticket
 from germinate.seed import LoadedSeed
-from germinate.workspace import clean_checkout
+
+if TYPE_CHECKING:
+    from germinate.diff import ChangeSet
+
+
+@lru_cache(maxsize=16)
+def _changeset(worktree: str, base_sha: str, head_sha: str) -> ChangeSet:
+    """The change between two commits (immutable, so computed once per process: the
+    reviewer's pre-gates, the test stage and the decision all read the same one)."""
+    from germinate.diff import changeset_between
+
+    return changeset_between(Path(worktree), base_sha, head_sha)
 
 
 def evaluate(repo: Path, loaded: LoadedSeed, change: Change) -> Evaluation:
     """Tests under coverage and radon on the changed files, at the change's head."""
-    from germinate.diff import changeset_between
     from germinate.metrics import evaluate_change
 
     worktree = Path(change.worktree)
-    changes = changeset_between(worktree, change.base_sha, change.head_sha)
+    changes = _changeset(str(worktree), change.base_sha, change.head_sha)
     return evaluate_change(repo, worktree, loaded, base_sha=change.base_sha,
                            changed_files=changes.paths(), added_lines=changes.added_line_numbers())
 
@@ -36,18 +48,22 @@ def run_gates(
     before: Snapshot | None, ticket: Ticket | None, labels: list[str] | None = None,
     repo_labels: list[str] | None = None, approved: bool = False,
 ) -> list[GateResult]:
-    """Every gate from the seed over the change (base worktree checked out for comparisons)."""
-    from germinate.diff import changeset_between
+    """Every gate from the seed over the change.
+
+    The head side is read from the change's worktree; the base side from git's objects at
+    ``base_sha`` (one ``git cat-file --batch`` for every changed file), which is what a
+    checkout of the base would hold, without creating and removing a worktree for it on
+    every review round and decision.
+    """
     from germinate.policy import evaluate_gates
 
     worktree = Path(change.worktree)
-    changes = changeset_between(worktree, change.base_sha, change.head_sha)
-    with clean_checkout(repo, change.base_sha, name=f"base-{change.base_sha[:12]}-{change.head_sha[:8]}") as base:
-        return evaluate_gates(
-            loaded.seed, changes, worktree=worktree, base_worktree=base, evaluation=evaluation,
-            base_snapshot=before, ticket=ticket, labels=labels or [], repo_labels=repo_labels or [],
-            approvals_needed_ok=approved,
-        )
+    changes = _changeset(str(worktree), change.base_sha, change.head_sha)
+    return evaluate_gates(
+        loaded.seed, changes, worktree=worktree, base_worktree=None, evaluation=evaluation,
+        base_snapshot=before, ticket=ticket, labels=labels or [], repo_labels=repo_labels or [],
+        approvals_needed_ok=approved,
+    )
 
 
 def reward_for(before: Snapshot, evaluation: Evaluation, loaded: LoadedSeed) -> Reward:

@@ -98,9 +98,12 @@ def land_change(
         tip = head_sha(change.worktree)  # after a landing (even a rebased one) the branch tip is on main
         landed = is_landed(repo, default, decision.head_sha) or (
             tip != change.base_sha and is_landed(repo, default, tip))
-        if decision.outcome == "merged" and landed:
-            return Landing(decision=decision, landed_sha=head_sha(repo, f"refs/heads/{default}"),
-                           change_url=f"{default}@{head_sha(repo, f'refs/heads/{default}')[:10]}")
+        if decision.outcome == "merged" and landed:  # a resumed run: only the ticket may still be open
+            sha = head_sha(repo, f"refs/heads/{default}")
+            found = forge.find_change_request(change.branch) if forge.kind == "github" else None
+            url = found.url if found is not None and found.url else f"{default}@{sha[:10]}"
+            close_forge_ticket(gate, plan, decision, f"Landed in {sha} via {url}")
+            return Landing(decision=decision, landed_sha=sha, change_url=url)
         current = head_sha(repo, f"refs/heads/{default}")
         if decision.outcome == "merged" and current != change.base_sha:
             moved = _rebase_and_redecide(repo, loaded, store, plan, decision, change, current, before=before,

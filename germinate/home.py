@@ -14,12 +14,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from germinate.errors import ConfigError
+
 
 def germinate_home() -> Path:
     """The root of all Germinate state (``GERMINATE_HOME`` or ``~/.germinate``)."""
     raw = os.environ.get("GERMINATE_HOME") or str(Path.home() / ".germinate")
     home = Path(raw).expanduser().resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot use {home} as the Germinate home: {exc.strerror}. Fix: set GERMINATE_HOME "
+                          "to a writable folder (default ~/.germinate)") from None
     return home
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -37,10 +39,7 @@ from sqlalchemy.types import TypeDecorator
 
 from germinate.errors import StoreError
 from germinate.home import project_home
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from germinate.models import utcnow as _now
 
 
 class DateTime(TypeDecorator[datetime]):
@@ -301,6 +300,28 @@ def _engine_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+# Engines shared by ``Store.open``: (pid, url) -> (engine, identity of the database it opened).
+_ENGINES: OrderedDict[tuple[int, str], tuple[Engine, object]] = OrderedDict()
+_ENGINES_LOCK = threading.Lock()
+MAX_SHARED_ENGINES = 4
+
+
+def _database_identity(engine: Engine) -> object | None:
+    """What shows a shared engine still reaches the database it was migrated for: the SQLite
+    file's (device, inode), "server" for a database server; None: do not share (in memory, or
+    the file is gone)."""
+    if engine.dialect.name != "sqlite":
+        return "server"
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    try:
+        stat = Path(database).expanduser().stat()
+    except OSError:
+        return None  # removed: the next open makes (and migrates) it again
+    return (stat.st_dev, stat.st_ino)
+
+
 class Store:
     """A handle on the state database. Cheap to create; one per process and target is typical."""
 
@@ -320,14 +341,47 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._shared = False
 
     @classmethod
     def open(cls, url: str | None = None, repo: Path | str | None = None) -> Store:
-        """Open (and migrate to the newest schema) the store for ``repo`` or ``url``."""
+        """Open (and migrate to the newest schema) the store for ``repo`` or ``url``.
+
+        One engine per database and process: every stage of a cycle opens the target's store,
+        and a new engine each time meant connecting again, checking the schema revision again
+        and, on close, a WAL checkpoint. Stores from here share the engine (``close`` leaves it
+        open); the schema is checked when the engine is made, and made again if the SQLite
+        file was replaced or removed since. In-memory databases are never shared.
+        """
         from germinate.migrations import upgrade
 
-        store = cls(url or database_url(repo))
-        upgrade(store.engine, shown_url=store.url)
+        url = url or database_url(repo)
+        key = (os.getpid(), url)
+        with _ENGINES_LOCK:
+            cached = _ENGINES.get(key)
+            if cached is not None:
+                engine, identity = cached
+                if identity == _database_identity(engine):
+                    _ENGINES.move_to_end(key)
+                    return cls._sharing(url, engine)
+                del _ENGINES[key]
+                engine.dispose()
+            store = cls(url)
+            upgrade(store.engine, shown_url=store.url)
+            identity = _database_identity(store.engine)
+            if identity is not None:
+                _ENGINES[key] = (store.engine, identity)
+                store._shared = True
+                while len(_ENGINES) > MAX_SHARED_ENGINES:
+                    _, (oldest, _identity) = _ENGINES.popitem(last=False)
+                    oldest.dispose()  # still usable by a store holding it: it reconnects
+            return store
+
+    @classmethod
+    def _sharing(cls, url: str, engine: Engine) -> Store:
+        store = cls.__new__(cls)
+        store.url, store.engine, store._shared = url, engine, True
+        store._sessions = sessionmaker(engine, expire_on_commit=False)
         return store
 
     @contextmanager
@@ -337,4 +391,6 @@ class Store:
             yield session
 
     def close(self) -> None:
-        self.engine.dispose()
+        """Release the connections (an engine shared by ``Store.open`` stays for the next one)."""
+        if not self._shared:
+            self.engine.dispose()

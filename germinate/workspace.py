@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,7 +45,7 @@ def git_bytes(cwd: Path | str, *args: str, input: bytes | None = None, check: bo
     proc = subprocess.run(["git", *args], cwd=str(cwd), env={**os.environ, **GIT_ENV}, capture_output=True,
                           input=input, check=False)
     if check and proc.returncode != 0:
-        err = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()
+        err = (proc.stderr.strip() or proc.stdout.strip()).decode("utf-8", "replace")
         shown = [a for i, a in enumerate(args) if a != "-c" and (i == 0 or args[i - 1] != "-c")]
         raise RepoError(f"git {' '.join(shown)} failed in {cwd}: {err}" + (f". Fix: {fix}" if fix else ""))
     return proc.stdout
@@ -53,7 +54,16 @@ def git_bytes(cwd: Path | str, *args: str, input: bytes | None = None, check: bo
 def run_git(cwd: Path | str, *args: str, check: bool = True, input: str | None = None) -> str:
     """Run a git command with prompts disabled; raise ``RepoError`` with git's message."""
     out = git_bytes(cwd, *args, input=None if input is None else input.encode(), check=check)
-    return out.decode("utf-8", "replace")
+    return out.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")  # as text mode did
+
+
+def repo_root(path: Path | str) -> Path:
+    """The root of the git repository around ``path`` (a command run from a sub-folder means the repo)."""
+    try:
+        return Path(run_git(path, "rev-parse", "--show-toplevel").strip()).resolve()
+    except RepoError:
+        raise RepoError(f"{Path(path).resolve()} is not inside a git repository. Fix: name a repository's "
+                        "folder, or run 'git init' there") from None
 
 
 def head_sha(repo_path: Path | str, ref: str = "HEAD") -> str:
@@ -132,9 +142,12 @@ def remove_worktree(repo_path: Path | str, path: Path | str) -> None:
 
 @contextmanager
 def clean_checkout(repo_path: Path | str, ref: str = "HEAD", name: str | None = None) -> Iterator[Path]:
-    """A temporary detached worktree of ``ref``: reads a commit without touching the user's tree."""
+    """A temporary detached worktree of ``ref``: reads a commit without touching the user's tree.
+
+    ``name`` must be unique among live checkouts (the default is): the first to finish removes it.
+    """
     sha = head_sha(repo_path, ref)
-    path = add_worktree(repo_path, name or f"checkout-{sha[:12]}-{os.getpid()}", sha)
+    path = add_worktree(repo_path, name or f"checkout-{sha[:12]}-{uuid.uuid4().hex[:12]}", sha)
     try:
         yield path
     finally:

@@ -16,8 +16,11 @@ from typing import Any
 
 from prefect.context import TaskRunContext
 from prefect.filesystems import LocalFileSystem
+from prefect.utilities.annotations import opaque
 
 from germinate.home import germinate_home
+from germinate.models import ComplexityReport, CoverageReport, Evaluation, Snapshot
+from germinate.seed import LoadedSeed
 
 KeyParts = Callable[[dict[str, Any]], list[object]]
 
@@ -57,14 +60,16 @@ def results_dir() -> Path:
     return path
 
 
-_SAVED: dict[tuple[str, str], str] = {}
+_SAVED: dict[tuple[str, str], LocalFileSystem] = {}
 
 
-def result_storage() -> str:
+def result_storage() -> LocalFileSystem:
     """The result storage block (a local folder under the germinate home), saved on first use.
 
     Prefect wants result storage persisted server-side (so workers find it too): the block is
-    named after the folder and saved once per process and API.
+    named after the folder and saved once per process and API. The saved block itself is
+    returned, not its slug: given a slug, Prefect loads the block from the API on every task
+    run (a round trip per stage).
     """
     from prefect.settings import PREFECT_API_URL
 
@@ -72,11 +77,43 @@ def result_storage() -> str:
     key = (folder, str(PREFECT_API_URL.value()))
     if key not in _SAVED:
         name = "germinate-results-" + hashlib.sha256(folder.encode()).hexdigest()[:12]
-        LocalFileSystem(basepath=folder).save(name, overwrite=True)
-        _SAVED[key] = f"local-file-system/{name}"
+        block = LocalFileSystem(basepath=folder)
+        block.save(name, overwrite=True)
+        _SAVED[key] = block
     return _SAVED[key]
 
 
-def persisted(task: Any) -> Any:
-    """``task`` with its results persisted under the current germinate home."""
-    return task.with_options(result_storage=result_storage(), persist_result=True)
+# Stage inputs Prefect should not walk: a Snapshot or an Evaluation holds the covered and
+# missed lines of every file, a LoadedSeed the whole seed. Prefect visits every task
+# argument recursively twice per task run (to find upstream futures and to resolve them);
+# on a 40-module target that was ~4 s per cycle. As ``opaque`` they are still resolved and
+# still linked to the task run that returned them (the run graph keeps its edges); only
+# their contents, which hold no futures, are not walked.
+OPAQUE_TYPES: tuple[type, ...] = (Snapshot, Evaluation, CoverageReport, ComplexityReport, LoadedSeed)
+
+
+def _lean(value: Any) -> Any:
+    return opaque(value) if isinstance(value, OPAQUE_TYPES) else value
+
+
+class LeanTask:
+    """Calls ``task`` with its big model arguments marked ``opaque`` (see ``OPAQUE_TYPES``)."""
+
+    def __init__(self, task: Any):
+        self.task = task
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.task(*map(_lean, args), **{k: _lean(v) for k, v in kwargs.items()})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.task, name)
+
+
+def lean(task: Any) -> LeanTask:
+    """``task``, called without Prefect walking its big model arguments."""
+    return LeanTask(task)
+
+
+def persisted(task: Any) -> LeanTask:
+    """``task`` with its results persisted under the current germinate home (and called lean)."""
+    return lean(task.with_options(result_storage=result_storage(), persist_result=True))

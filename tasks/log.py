@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextvars
+import itertools
 import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from uuid import UUID
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import (
     create_link_artifact,
     create_markdown_artifact,
@@ -37,9 +43,36 @@ def start_progress(cycle_id: str) -> UUID:
         0.0, key=artifact_key("progress", cycle_id), description=f"cycle {cycle_id}: sensing")
 
 
-def update_progress(artifact_id: UUID | None, percent: float, stage: str) -> None:
-    if artifact_id is not None:
-        update_progress_artifact(artifact_id, min(100.0, percent), description=stage)
+# Progress updates go to the API from one background thread, in order, so that no stage waits
+# a round trip for its progress bar (a cycle moves it about ten times); an update that a newer
+# one has superseded before it was sent is skipped.
+_PROGRESS_SENDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="germinate-progress")
+_PROGRESS_LATEST: dict[UUID, int] = {}
+_PROGRESS_NUMBERS = itertools.count()
+_PROGRESS_LOCK = threading.Lock()
+
+
+def _send_progress(artifact_id: UUID, number: int, percent: float, stage: str) -> None:
+    with _PROGRESS_LOCK:
+        if _PROGRESS_LATEST.get(artifact_id) != number:
+            return  # a newer value is queued: it says more
+    try:
+        update_progress_artifact(artifact_id, percent, description=stage, _sync=True)  # type: ignore[call-arg]
+    except Exception as exc:  # noqa: BLE001 - a progress bar must never fail a cycle
+        get_run_logger().warning("Progress bar not updated (%s: %s)", type(exc).__name__, exc)
+
+
+def update_progress(artifact_id: UUID | None, percent: float, stage: str, *, wait: bool = False) -> None:
+    """Move the cycle's progress bar (sent in the background; ``wait``: return once it is sent)."""
+    if artifact_id is None:
+        return
+    with _PROGRESS_LOCK:
+        number = next(_PROGRESS_NUMBERS)
+        _PROGRESS_LATEST[artifact_id] = number
+    context = contextvars.copy_context()  # the API settings and the run's logger
+    sent = _PROGRESS_SENDER.submit(context.run, _send_progress, artifact_id, number, min(100.0, percent), stage)
+    if wait:
+        sent.result()
 
 
 @task(name="log")
@@ -53,16 +86,28 @@ def log_task(repo: str, report: CycleReport, plan: Plan | None, diff: str, befor
             set_ticket_status(store, report.project, report.ticket, ticket_status(report.decision.outcome))
     finally:
         store.close()
+    # The artifacts are independent API calls: sent side by side (each thread in a copy of this
+    # task run's context, so they belong to it), while the worktree is removed; any that fails
+    # fails this task as before.
     key = artifact_key("cycle", report.project, report.ticket.id if report.ticket else "none")
-    create_markdown_artifact(cycle_markdown(report, plan, diff), key=key,
-                             description=f"cycle {report.cycle_id}: {report.decision.outcome if report.decision else 'no ticket'}")
-    create_table_artifact(metrics_rows(before, evaluation), key=artifact_key("metrics", report.project),
-                          description=f"metrics before/after cycle {report.cycle_id}")
+    outcome = report.decision.outcome if report.decision else "no ticket"
+    calls: list[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]] = [
+        (create_markdown_artifact, (cycle_markdown(report, plan, diff),),
+         {"key": key, "description": f"cycle {report.cycle_id}: {outcome}"}),
+        (create_table_artifact, (metrics_rows(before, evaluation),),
+         {"key": artifact_key("metrics", report.project), "description": f"metrics before/after cycle {report.cycle_id}"}),
+    ]
     if report.change_url.startswith("http"):
-        create_link_artifact(report.change_url, link_text=f"change for {report.ticket.id if report.ticket else ''}",
-                             key=artifact_key("change", report.project))
+        calls.append((create_link_artifact, (report.change_url,), {
+            "link_text": f"change for {report.ticket.id if report.ticket else ''}",
+            "key": artifact_key("change", report.project)}))
     elif report.change_url:
-        create_markdown_artifact(f"Landed as `{report.change_url}`.", key=artifact_key("change", report.project))
-    if worktree and report.decision is not None and report.decision.outcome in DONE_WITH_WORKTREE:
-        remove_worktree(Path(repo), Path(worktree))
+        calls.append((create_markdown_artifact, (f"Landed as `{report.change_url}`.",),
+                      {"key": artifact_key("change", report.project)}))
+    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="germinate-artifacts") as pool:
+        sent = [pool.submit(contextvars.copy_context().run, partial(fn, *args, **kwargs)) for fn, args, kwargs in calls]
+        if worktree and report.decision is not None and report.decision.outcome in DONE_WITH_WORKTREE:
+            remove_worktree(Path(repo), Path(worktree))
+        for future in sent:
+            future.result()
     return report

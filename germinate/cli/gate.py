@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 import time
+import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -52,19 +53,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from germinate.workspace import repo_root
+
     try:
         report = gate_change(
-            Path(args.repo), base=args.base, head=args.head, patch=args.patch, seed_file=args.seed,
+            repo_root(args.repo), base=args.base, head=args.head, patch=args.patch, seed_file=args.seed,
             run_tests=not args.no_tests, labels=args.label, repo_labels=args.repo_label,
         )
     except GerminateError as exc:
         _print_error(args, str(exc))
         return EXIT_ERROR
     except Exception as exc:  # CI must tell "blocked" from "broken": every crash is exit 3
+        traceback.print_exc()  # a crash is a bug in Germinate: keep where it happened for the report
         _print_error(args, f"{type(exc).__name__}: {exc}")
         return EXIT_ERROR
     print(json.dumps(report, indent=2) if args.json else render(report))
+    _warn_uncommitted(args)
     return int(report["exit_code"])
+
+
+def _warn_uncommitted(args: argparse.Namespace) -> None:
+    """The gate judges commits: say so when the working tree holds edits it did not see."""
+    from germinate.workspace import is_dirty, repo_root
+
+    repo = repo_root(args.repo)
+    if args.patch is None and args.head is None and is_dirty(repo):
+        print(f"germinate gate: note: uncommitted changes in {repo} were not gated. "
+              "Fix: commit them, or gate them with --patch (git diff > change.patch)", file=sys.stderr)
 
 
 def _print_error(args: argparse.Namespace, message: str) -> None:

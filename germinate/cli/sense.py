@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from germinate.metrics.report import failing_tests, first_line, least_covered, most_complex, percent
 from germinate.models import Snapshot
@@ -71,8 +70,9 @@ def summary(snap: Snapshot, hot_spots: int = 5) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from germinate.metrics.snapshot import take_snapshot, with_test_command
     from germinate.seed import repo_seed
+    from germinate.workspace import repo_root
 
-    repo = Path(args.repo).resolve()
+    repo = repo_root(args.repo)
     loaded = repo_seed(repo)
     if args.test_command:
         loaded = with_test_command(loaded, args.test_command)

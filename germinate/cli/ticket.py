@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from germinate.errors import ConfigError, RepoError
+from germinate.errors import ConfigError
 from germinate.seed import repo_seed
-from germinate.workspace import run_git
+from germinate.workspace import repo_root
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,14 +29,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--repo", default=".", help="the target repository (default: the one around .)")
     ls.add_argument("--all-labels", action="store_true", help="not only tickets with a task label")
     ls.set_defaults(func=run_list)
-
-
-def repo_root(path: str) -> Path:
-    """The root of the git repository around ``path``."""
-    try:
-        return Path(run_git(path, "rev-parse", "--show-toplevel").strip())
-    except RepoError:
-        raise RepoError(f"{Path(path).resolve()} is not inside a git repository. Fix: pass --repo PATH") from None
 
 
 def run_new(args: argparse.Namespace) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 
 from germinate.cli._arguments import port_number
 from germinate.errors import ConfigError
@@ -37,9 +36,10 @@ def run_serve(args: argparse.Namespace) -> int:
     from germinate.seed import find_seed, load_seed
     from germinate.store import Store
     from germinate.webhook import WebhookReceiver, make_server
+    from germinate.workspace import repo_root
     from germinate.writegate import WriteGate
 
-    repo = Path(args.repo).resolve()
+    repo = repo_root(args.repo)
     seed = load_seed(find_seed(repo)).seed
     store = Store.open(repo=repo)
     receiver = WebhookReceiver(

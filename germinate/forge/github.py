@@ -279,9 +279,25 @@ class GitHubForge:
 
     def push_branch(self, branch: str, worktree: Path) -> None:
         existing = self.find_change_request(branch)
+        lease = None
         if existing and existing.state == "open":
             self._ensure_writable(f"cr:{existing.id}")
-        push_with_token(worktree, self.repo.clone_url, f"{head_sha(worktree)}:refs/heads/{branch}", self.token)
+            lease = self._pushed_head(branch)  # a rebuilt branch replaces our own last push only
+        push_with_token(worktree, self.repo.clone_url, f"{head_sha(worktree)}:refs/heads/{branch}", self.token,
+                        lease=lease)
+
+    def _pushed_head(self, branch: str) -> str | None:
+        """The head Germinate last pushed and opened/updated the pull request with (store mirror)."""
+        if self.store is None:
+            return None
+        from sqlalchemy import select
+
+        from germinate.store import ChangeRequestRow
+
+        with self.store.session() as s:
+            row = s.scalars(select(ChangeRequestRow).where(ChangeRequestRow.project == self.seed.project.name,
+                                                           ChangeRequestRow.branch == branch)).first()
+            return row.head_sha if row is not None and row.state == "open" and row.head_sha else None
 
     def open_change_request(self, *, branch: str, title: str, body: str, draft: bool, ticket_id: str
                             ) -> ChangeRequest:

@@ -30,7 +30,7 @@ from germinate.forge.base import ChangeRequest, CheckStatus
 from germinate.forge.errors import ChangeRequestGone, ForgeError
 from germinate.forge.local_tickets import TicketFolder
 from germinate.forge.targets import parse_target, refuse_if_frozen, with_marker
-from germinate.home import project_dir
+from germinate.home import project_dir, state_lock
 from germinate.models import ReviewComment, Ticket
 from germinate.seed import Seed
 from germinate.store import ApprovalRow, ChangeRequestRow, CycleRow, GateResultRow, Store
@@ -66,10 +66,14 @@ class LocalForge:
         path = self.state / "labels.json"
         return json.loads(path.read_text()) if path.exists() else {}
 
-    def _save_labels(self, data: dict[str, list[str]]) -> None:
-        tmp = self.state / "labels.json.tmp"
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-        os.replace(tmp, self.state / "labels.json")
+    def _set_label_entry(self, key: str, labels: list[str]) -> None:
+        """Read-modify-write of labels.json under a lock: a webhook and a cycle never lose each other's labels."""
+        with state_lock(self.state / "labels.lock"):
+            data = self._labels_file()
+            data[key] = labels
+            tmp = self.state / f"labels.json.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+            os.replace(tmp, self.state / "labels.json")
 
     def _row(self, change_id: str) -> ChangeRequestRow | None:
         if not change_id.isdigit():
@@ -229,9 +233,7 @@ class LocalForge:
             ticket.meta["labels"] = list(dict.fromkeys(labels))
             ticket.save()
             return
-        data = self._labels_file()
-        data[target if kind == "cr" else "repo"] = list(dict.fromkeys(labels))
-        self._save_labels(data)
+        self._set_label_entry(target if kind == "cr" else "repo", list(dict.fromkeys(labels)))
 
     def merge(self, change: ChangeRequest, *, head_sha: str, message: str) -> str:
         """Land ``head_sha`` of ``change.branch`` on the default branch; returns the new default SHA."""

@@ -17,6 +17,9 @@ from germinate.process import execute, log_tail
 from germinate.seed import Seed
 
 REPORT_TIMEOUT_S = 300.0
+# ``coverage json`` output next to the data file; the test run writes it itself when it can
+# (``testrun.RUN_THEN_REPORT``), saving a second interpreter and a second load of the data.
+REPORT_JSON = "coverage.json"
 
 
 def _relative(path: str, worktree: Path) -> str:
@@ -40,6 +43,12 @@ def read_coverage(data_file: Path | None, worktree: Path, env: TargetEnv, seed: 
     """Reduce a coverage data file to a ``CoverageReport`` (unavailable, with a reason, if missing)."""
     if data_file is None:
         return CoverageReport(available=False, reason="the test command does not run under coverage")
+    ready = data_file.parent / REPORT_JSON
+    if ready.is_file():  # reported by the test process itself
+        try:
+            return report_from_json(json.loads(ready.read_text()), worktree, seed)
+        except ValueError:
+            pass  # unreadable: report again below
     log = data_file.parent / "coverage-report.log"
     # Targets configured with ``parallel = true`` leave ``.coverage.*`` pieces: combine them.
     pieces = list(data_file.parent.glob(data_file.name + ".*"))
@@ -47,7 +56,7 @@ def read_coverage(data_file: Path | None, worktree: Path, env: TargetEnv, seed: 
         _coverage(["combine", f"--data-file={data_file}", *map(str, pieces)], env, worktree, log)
     if not data_file.exists():
         return CoverageReport(available=False, reason="coverage data missing: the test command wrote none")
-    out = data_file.parent / "coverage.json"
+    out = ready
     code, output = _coverage(["json", f"--data-file={data_file}", "-o", str(out), "-q", "--ignore-errors"],
                              env, worktree, log)
     if code is None:

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from germinate.metrics.coverage import REPORT_JSON
 from germinate.metrics.environment import TargetEnv
 from germinate.models import TestCase, TestRun
 from germinate.process import execute, log_tail
@@ -72,6 +73,37 @@ def prepare_command(command: str, worktree: Path, env: TargetEnv, data_file: Pat
         omit = ",".join(str(worktree / p) for p in DEFAULT_OMIT)
         cov += [f"--source={worktree}", f"--omit={omit}"]
     return PreparedCommand([*cov, *rest], True, is_pytest)
+
+
+# ``coverage run ARGS`` and then, in the same process, ``coverage json`` of the data it wrote
+# (one interpreter start and one load of the data fewer than a separate ``coverage json``).
+# argv: JSON_OUT REPORT_LOG DATA_FILE run ARGS. The exit status is the run's, exactly as
+# ``python -m coverage run`` returns it; a report that fails leaves no JSON_OUT behind, and
+# ``read_coverage`` then reports the usual way (e.g. targets with ``parallel = true``).
+RUN_THEN_REPORT = """\
+import contextlib, os, sys
+from coverage.cmdline import main
+json_out, report_log, data_file = sys.argv[1:4]
+cwd = os.getcwd()
+status = main(sys.argv[4:])
+try:
+    os.chdir(cwd)
+    with open(report_log, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        if main(["json", "--data-file=" + data_file, "-o", json_out + ".part", "-q", "--ignore-errors"]) == 0:
+            os.replace(json_out + ".part", json_out)
+except BaseException:
+    pass
+sys.exit(status)
+"""
+
+
+def with_report(argv: list[str], data_file: Path) -> list[str]:
+    """``[python, -m, coverage, run, ...]`` as one process that also writes the json report."""
+    if argv[1:4] != ["-m", "coverage", "run"]:
+        return argv
+    folder = data_file.parent
+    return [argv[0], "-c", RUN_THEN_REPORT, str(folder / REPORT_JSON), str(folder / "coverage-run-report.log"),
+            str(data_file), *argv[3:]]
 
 
 def parse_junit(path: Path) -> list[TestCase]:
@@ -134,7 +166,8 @@ def run_tests(command: str, worktree: Path, env: TargetEnv, *, timeout: float, w
     if shutil.which(exe, path=proc_env["PATH"]) is None and not Path(worktree, exe).is_file():
         return TestRun(command=command, status="error",
                        reason=f"test command not found: {exe!r}. Fix: set execution.test_command in seed.yaml"), None
-    code, duration = execute(prepared.argv, cwd=worktree, env=proc_env, timeout=timeout, log=log)
+    argv = with_report(prepared.argv, data_file) if prepared.under_coverage else prepared.argv
+    code, duration = execute(argv, cwd=worktree, env=proc_env, timeout=timeout, log=log)
     cases = parse_junit(junit)
     counts = {k: sum(c.outcome == k for c in cases) for k in ("passed", "failed", "error", "skipped")}
     common = dict(command=command, passed=counts["passed"], failed=counts["failed"], errors=counts["error"],

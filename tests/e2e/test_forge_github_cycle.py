@@ -1,7 +1,8 @@
 """Done-when of the forge issue, end to end against the fake GitHub with the scripted model:
 an issue labelled ``ai-task`` -> intake -> growth cycle -> draft pull request whose body has the
 gate table -> required check green -> merged through the write gate -> issue closed with a link;
-a freeze label blocks every automated write; a replayed webhook delivery starts nothing.
+a freeze label blocks every automated write; a replayed webhook delivery starts nothing; a
+person's "changes requested" starts another round whose implementer reads the comments.
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ def scripted_for(ticket_id: str, dest: Path) -> Path:
     return dest
 
 
-def github_target(tmp: Path, fake_url: str, transcript: Path) -> Path:
+def github_target(tmp: Path, fake_url: str, transcript: Path, *, auto_merge: bool = True) -> Path:
     from examples.demo import make_target
 
     repo = make_target(tmp / "minicalc")
     seed = yaml.safe_load((repo / "seed.yaml").read_text())
+    seed["automation_contract"]["merge_policy"]["allow_auto_merge"] = auto_merge
     seed["models"]["default"] = f"scripted/{transcript}"
     seed["forge"] = {"kind": "github", "repo": "acme/minicalc", "api_url": fake_url}
     seed["quality_gates"]["ci_required_checks"] = ["ci/test"]
@@ -126,3 +128,51 @@ def test_issue_to_merged_pull_request(prefect_harness: None, tmp_path: Path,
         assert receiver.handle(headers, body).status == 202
         assert receiver.handle(headers, body).body["status"] == "duplicate"
         assert list(reports) == ["gh-1"]
+
+
+def test_changes_requested_on_the_pull_request_reach_the_next_round(prefect_harness: None, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.growth_cycle import growth_cycle
+    from germinate.home import project_dir
+    from germinate.llm.transcript import reset
+    from germinate.metrics.environment import ENV_VAR
+    from germinate.seed import find_seed, load_seed
+
+    monkeypatch.setenv(ENV_VAR, sys.prefix)
+    monkeypatch.setenv("GERMINATE_GITHUB_TOKEN", TOKEN)
+    transcript = scripted_for("gh-1", tmp_path / "transcript.yaml")
+    reset(transcript)
+    with FakeGitHub(tmp_path / "remote.git", owner="acme", name="minicalc", token=TOKEN) as fake:
+        fake.ci = {"ci/test": "success"}
+        repo = github_target(tmp_path, fake.base_url, transcript, auto_merge=False)
+        make_remote(tmp_path, repo)
+        assert fake.create_issue("Test unit conversion", labels=["ai-task"]) == 1
+        seed = load_seed(find_seed(repo)).seed
+        store = Store.open(repo=repo)
+        reports: list[Any] = []
+
+        def start(r: str, ticket_id: str) -> str:
+            reports.append(growth_cycle(repo=r, ticket_id=ticket_id))
+            return ticket_id
+
+        first = growth_cycle(repo=str(repo), ticket_id="gh-1")
+        assert first.decision is not None and first.decision.outcome == "pr_opened", first.decision
+        (number, pull), = fake.state.pulls.items()
+        assert pull["draft"] and "| gate | result |" in fake.state.issues[number]["body"]
+        pushed = fake.branch_sha("germinate/gh-1")
+
+        fake.add_review(number, user="alice", state="CHANGES_REQUESTED", body="ZEBRA-42: also test grams")
+        receiver = WebhookReceiver(secret="s", store=store, seed=seed, repo=str(repo),  # type: ignore[arg-type]
+                                   forge=lambda: None, gate=lambda f: None, start=start)  # type: ignore[arg-type,return-value]
+        body = json.dumps({"action": "submitted", "review": {"state": "changes_requested", "body": "ZEBRA-42"},
+                           "pull_request": {"number": number, "body": fake.state.issues[number]["body"]}}).encode()
+        headers = {"X-GitHub-Event": "pull_request_review", "X-GitHub-Delivery": "review-1",
+                   "X-Hub-Signature-256": "sha256=" + hmac.new(b"s", body, hashlib.sha256).hexdigest()}
+        assert receiver.handle(headers, body).body["status"] == "another round"
+
+        (second,) = reports
+        assert second.decision.outcome == "pr_opened", second.decision.reason
+        assert list(fake.state.pulls) == [number]  # the same pull request, updated
+        assert fake.branch_sha("germinate/gh-1") not in ("", pushed)  # the rebuilt branch replaced our push
+        prompts = [f.read_text() for f in project_dir(repo, "llm").glob("*.json")]
+        assert any("ZEBRA-42: also test grams" in text and "implementer" in text.lower() for text in prompts)

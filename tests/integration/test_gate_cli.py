@@ -132,3 +132,14 @@ def test_with_tests_and_coverage_on_base_and_head(repo_factory: Any, monkeypatch
                   "more-tests")
     code, report = run_gate(repo, "--head", fine, capsys=capsys)
     assert code == 0, [g for g in report["gates"] if not g["passed"]]
+
+
+def test_uncommitted_edits_are_named_as_not_gated(repo_factory: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    repo = repo_factory(FILES)
+    assert main(["gate", "--repo", str(repo), "--base", "main", "--no-tests"]) == 0
+    assert "not gated" not in capsys.readouterr().err
+    (repo / "shop.py").write_text(FILES["shop.py"] + "X = 1\n")
+    (repo / "docs").mkdir()  # run from a sub-folder: the repository around it is meant
+    assert main(["gate", "--repo", str(repo / "docs"), "--base", "main", "--no-tests"]) == 0
+    err = capsys.readouterr().err
+    assert f"uncommitted changes in {repo.resolve()} were" in err and "--patch" in err

@@ -40,3 +40,13 @@ def test_subcommand_help(command: str, capsys: pytest.CaptureFixture[str]) -> No
 def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "usage: germinate" in capsys.readouterr().out
+
+
+def test_unusable_germinate_home_is_one_clear_error(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("GERMINATE_HOME", str(blocker / "home"))
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert main(["ticket", "list", "--repo", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot use" in err and "GERMINATE_HOME" in err and "Traceback" not in err
