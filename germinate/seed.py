@@ -35,7 +35,7 @@ from germinate.seed_operations import (
 
 # The whole model is importable from here (Germinate's own sections live in seed_operations).
 __all__ = [
-    "ALWAYS_DISALLOWED_WRITES", "AiAccess", "AppRef", "Architecture", "AutomationContract",
+    "ALWAYS_DISALLOWED_WRITES", "growth_seed", "AiAccess", "AppRef", "Architecture", "AutomationContract",
     "Budget", "Budgets", "ChangeBudget", "Checkpoints", "CodeStyle", "CodingStandards",
     "Constraints", "Correctness", "CoverageGate", "CriticalPath", "DependencyConstraints",
     "DependencyPolicy", "Documentation", "Domain", "Epic", "Evaluation", "Execution",
@@ -345,6 +345,13 @@ def load_seed(path: Path | str) -> LoadedSeed:
 def find_seed(repo: Path | str) -> Path:
     """The seed of a repository: ``seed.yaml`` at its root."""
     return Path(repo) / SEED_FILENAME
+
+
+def growth_seed(repo: Path | str) -> LoadedSeed:
+    """The seed committed on the default branch: the one that steers growth cycles."""
+    from germinate.seed_loader import growth_seed as read
+
+    return read(repo)
 
 
 def repo_seed(repo: Path | str, ref: str | None = None) -> LoadedSeed:

@@ -295,3 +295,25 @@ def repo_seed(repo: Path | str, ref: str | None = None) -> LoadedSeed:
         where = Path(f"(defaults: no {SEED_FILENAME} at {ref[:12]})")
     seed = Seed(project=Project(name=repo.resolve().name))
     return LoadedSeed(seed=seed, path=where, sha256=seed_hash(seed.model_dump_json()))
+
+
+def growth_seed(repo: Path | str) -> LoadedSeed:
+    """The seed that steers growth: ``seed.yaml`` as committed on the default branch.
+
+    Uncommitted edits to the seed in the user's working tree do not steer automation, just as
+    a change is judged by its base's seed: what governs Germinate is what the team committed.
+    """
+    from germinate.seed import SEED_FILENAME, find_seed
+    from germinate.workspace import run_git
+
+    repo = Path(repo)
+    working = load_seed_file(find_seed(repo))
+    branch = working.seed.project.repo.default_branch
+    ref = f"refs/heads/{branch}"
+    if not run_git(repo, "rev-parse", "--verify", "--quiet", ref, check=False).strip():
+        raise SeedError([f"{find_seed(repo)}: project.repo.default_branch is {branch!r}, but {repo} has no such "
+                         "branch. Fix: set project.repo.default_branch to the branch growth lands on"])
+    if not run_git(repo, "ls-tree", ref, "--", SEED_FILENAME).strip():
+        raise SeedError([f"{find_seed(repo)}: seed.yaml is not committed on {branch!r}; growth follows the committed "
+                         f"seed. Fix: git add seed.yaml && git commit -m 'Add seed' (on {branch})"])
+    return repo_seed(repo, ref)

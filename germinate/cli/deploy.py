@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from germinate.errors import ConfigError
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -28,8 +26,12 @@ def run(args: argparse.Namespace) -> int:
     from deployments.serve import build_deployments, serve_all
     from germinate.cli._prefect_api import connect
 
-    if args.repo and not (Path(args.repo) / "seed.yaml").is_file():
-        raise ConfigError(f"{args.repo} has no seed.yaml. Fix: 'germinate init {args.repo}'")
+    if args.repo:
+        from germinate.seed import growth_seed
+        from germinate.workspace import repo_root
+
+        args.repo = str(repo_root(Path(args.repo).expanduser()))
+        growth_seed(args.repo)  # a missing, invalid or uncommitted seed fails here, with a fix
     if args.list:
         for d in build_deployments(args.repo):
             schedules = ", ".join(str(s.schedule) for s in (d.schedules or [])) or "on demand"

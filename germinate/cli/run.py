@@ -27,10 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from germinate.cli._prefect_api import connect
     from germinate.cycle_report import summary_table
+    from germinate.seed import growth_seed
+    from germinate.workspace import repo_root
 
-    repo = Path(args.repo).expanduser().resolve()
-    if not (repo / "seed.yaml").is_file():
-        raise ConfigError(f"{repo} has no seed.yaml. Fix: 'germinate init {args.repo}' writes one")
+    repo = repo_root(Path(args.repo).expanduser())
+    growth_seed(repo)  # fails early, with a fix, on a missing, invalid or uncommitted seed
     if args.cycles is not None and args.cycles < 1:
         raise ConfigError("--cycles must be at least 1")
     connect(start=True)

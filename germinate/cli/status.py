@@ -24,10 +24,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _stores(repo: str | None) -> list[tuple[Store, Path | None]]:
+    import os
+
     from germinate.home import germinate_home
+    from germinate.workspace import repo_root
 
     if repo is not None:
-        return [(Store.open(repo=Path(repo).expanduser().resolve()), Path(repo).expanduser().resolve())]
+        root = repo_root(Path(repo).expanduser())
+        return [(Store.open(repo=root), root)]
+    if os.environ.get("GERMINATE_DATABASE_URL"):  # one shared database holds every project
+        return [(Store.open(), None)]
     found = sorted((germinate_home() / "projects").glob("*/state.db"))
     return [(Store.open(url=f"sqlite:///{db}"), None) for db in found]
 
@@ -40,7 +46,10 @@ def _latest_run(store: Store) -> str | None:
 
 def _budget_lines(store: Store, project: str, repo: Path | None) -> list[str]:
     from germinate.llm import spend_from_ledger
-    from germinate.seed import find_seed, load_seed
+    from germinate.seed import (  # the working-tree seed: status only reads budgets
+        find_seed,
+        load_seed,
+    )
 
     total = spend_from_ledger(store, project)
     cost = f"${total.dollars:.4f}" + ("" if total.cost_known else " (some calls unpriced)")

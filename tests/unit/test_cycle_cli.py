@@ -34,9 +34,14 @@ def test_approve_builds_the_form_input_and_refuses_bad_answers(capsys: pytest.Ca
     assert "is not a flow run id" in capsys.readouterr().err
 
 
-def test_run_refuses_a_repository_without_a_seed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_refuses_a_repository_without_a_seed(tmp_path: Path, repo_factory,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(tmp_path)]) == 1
-    assert "has no seed.yaml" in capsys.readouterr().err
+    assert "is not inside a git repository" in capsys.readouterr().err
+    repo = repo_factory({"pkg/__init__.py": ""})
+    assert main(["run", str(repo / "pkg")]) == 1  # from a sub-folder: the repository is meant
+    err = capsys.readouterr().err
+    assert "no seed file here" in err and f"germinate init {repo}" in err
 
 
 def test_status_lists_cycles_pending_approvals_and_spend(repo_factory, capsys: pytest.CaptureFixture[str]) -> None:
