@@ -55,11 +55,6 @@ def regression_ticket(snapshot: Snapshot) -> Ticket:
     )
 
 
-def is_fix_ticket(ticket: Ticket, seed: Seed) -> bool:
-    """Work allowed in red-mode: regressions and tickets labelled with the seed's fix label."""
-    return ticket.kind in ("regression", "bug") or seed.labels.fix in ticket.labels
-
-
 def classify_forge_ticket(ticket: Ticket, seed: Seed) -> Ticket:
     """A forge ticket labelled with the fix label is a bug (higher priority)."""
     if ticket.kind == "forge" and seed.labels.fix in ticket.labels:
@@ -102,7 +97,7 @@ def select_tickets(
             continue
         if only is None and status in SETTLED_STATUSES:
             skipped[ticket.id] = f"already {status}"
-        elif red and not is_fix_ticket(ticket, seed):
+        elif red and not ticket.is_fix(seed.labels.fix):
             skipped[ticket.id] = "red-mode: only fix tickets run until the default branch is green"
         else:
             queue.append(ticket)

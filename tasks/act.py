@@ -15,7 +15,7 @@ from tasks._context import open_gateway, open_store
 from tasks.sense import retry_on_io
 
 
-@task(name="prepare-worktree", retries=2, retry_delay_seconds=[1, 5])
+@task(name="prepare-worktree", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io)
 def prepare_worktree_task(repo: str, ticket_id: str, base_sha: str) -> tuple[str, str]:
     """The change's own branch and worktree under the germinate home (reused on resume)."""
     branch, path = prepare_worktree(Path(repo), ticket_id, base_sha)

@@ -12,9 +12,10 @@ from germinate.models import Plan, Snapshot, Ticket
 from germinate.seed import LoadedSeed
 from tasks._caching import content_key
 from tasks._context import open_gateway, open_store
+from tasks.sense import retry_on_io
 
 
-@task(name="select-tickets", retries=2, retry_delay_seconds=[2, 10])
+@task(name="select-tickets", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=retry_on_io)
 def select_tickets_task(repo: str, loaded: LoadedSeed, snapshot: Snapshot, ticket_id: str | None = None,
                         exclude: list[str] | None = None) -> Selection:
     """The ordered queue: regressions > bugs > forge tickets > roadmap epics > improvements."""
