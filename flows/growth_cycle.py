@@ -37,7 +37,14 @@ from tasks._caching import lean, persisted
 from tasks._context import open_store
 from tasks.act import forge_feedback_task, prepare_worktree_task
 from tasks.decide import decide_task, land_task, record_approval_task
-from tasks.log import artifact_key, log_task, start_progress, update_progress
+from tasks.log import (
+    artifact_key,
+    flush_background,
+    in_background,
+    log_task,
+    start_progress,
+    update_progress,
+)
 from tasks.plan import plan_task, select_tickets_task
 from tasks.sense import sense
 
@@ -105,8 +112,13 @@ def cycle_run_name() -> str:
 
 
 def _rename(ticket: Ticket, project: str) -> None:
-    with get_client(sync_client=True) as client:
-        client.update_flow_run(UUID(current_flow_run_id()), name=f"cycle-{project}-{ticket.id}")
+    """The run's name says the ticket (sent in the background: the cycle does not wait for it)."""
+
+    def rename(flow_run_id: UUID, name: str) -> None:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(flow_run_id, name=name)
+
+    in_background("flow run name", rename, UUID(current_flow_run_id()), f"cycle-{project}-{ticket.id}")
 
 
 def _report(cycle_id: str, project: str, started: datetime, *, ticket: Ticket | None = None,
@@ -148,7 +160,10 @@ def growth_cycle(repo: str = REPO, ticket_id: str | None = TICKET, approve: Appr
         return _report(f"idle-{head_sha(repo, default)[:8]}", project, started, before=before)
     ticket = selection.queue[0]
     _rename(ticket, project)
-    return _grow_ticket(repo, loaded, ticket, before, approve=approve, run_id=run_id, started=started)
+    try:
+        return _grow_ticket(repo, loaded, ticket, before, approve=approve, run_id=run_id, started=started)
+    finally:
+        flush_background()  # the name, artifacts and progress are all sent before the run ends
 
 
 def _grow_ticket(repo: str, loaded: LoadedSeed, ticket: Ticket, before: Snapshot, *,
@@ -176,8 +191,8 @@ def _grow_ticket(repo: str, loaded: LoadedSeed, ticket: Ticket, before: Snapshot
         _record_early(repo, decision)
         report = _report(cycle_id, project, started, ticket=ticket, decision=decision, before=before, repo=repo)
         return lean(log_task)(repo, report, None, "", before, None, worktree)
-    create_markdown_artifact(_plan_markdown(plan), key=artifact_key("plan", project, ticket.id),
-                             description=f"plan for {ticket.id}")
+    in_background("plan artifact", create_markdown_artifact, _plan_markdown(plan),
+                  key=artifact_key("plan", project, ticket.id), description=f"plan for {ticket.id}")
     update_progress(progress, 20, "planned; acting")
     return _act_decide_land(state, plan, approve=approve, started=started)
 

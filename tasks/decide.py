@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -74,11 +76,52 @@ def _advise(repo: str, loaded: LoadedSeed, store: Store, plan: Plan, change: Cha
         return f"(no advice: {exc})"
 
 
-@task(name="land", retries=1, retry_delay_seconds=5, tags=["germinate-land"])
+LAND_TAG = "germinate-land"
+
+
+@contextmanager
+def land_slot() -> Iterator[None]:
+    """A slot of the Prefect concurrency limit on the tag ``germinate-land``, if one is set
+    (``prefect concurrency-limit create germinate-land 1``: landings across workers one at
+    a time); without such a limit, nothing to hold.
+
+    This is what a task tag would do, minus its cost: for a tagged task Prefect asks the
+    server for a slot on every run, limit or not, and that request takes the server's write
+    lock; on a busy SQLite server it waited ~2 s per cycle. Looking the limit up is a read.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import ConcurrencyLeaseHolder
+    from prefect.concurrency.sync import concurrency
+    from prefect.exceptions import ObjectNotFound
+    from prefect.runtime import task_run
+
+    name = f"tag:{LAND_TAG}"
+    with get_client(sync_client=True) as client:
+        try:
+            active = bool(client.read_global_concurrency_limit_by_name(name).active)
+        except ObjectNotFound:
+            active = False
+    if not active:
+        yield
+        return
+    holder = ConcurrencyLeaseHolder(type="task_run", id=task_run.id) if task_run.id else None
+    with concurrency(name, occupy=1, lease_duration=60, holder=holder):
+        yield
+
+
+@task(name="land", retries=1, retry_delay_seconds=5)
 def land_task(repo: str, loaded: LoadedSeed, plan: Plan, decision: Decision, change: Change, *,
               before: Snapshot, evaluation: Evaluation, approve: ApproveMode,
               approval: Approval | None = None) -> Landing:
-    """Merge or open a change request through the write gate (serialised per repository)."""
+    """Merge or open a change request through the write gate (serialised per repository,
+    and across workers by a concurrency limit on the tag ``germinate-land`` if one is set)."""
+    with land_slot():
+        return _land(repo, loaded, plan, decision, change, before=before, evaluation=evaluation, approve=approve,
+                     approval=approval)
+
+
+def _land(repo: str, loaded: LoadedSeed, plan: Plan, decision: Decision, change: Change, *,
+          before: Snapshot, evaluation: Evaluation, approve: ApproveMode, approval: Approval | None) -> Landing:
     store = open_store(repo)
     try:
         landing = land_change(Path(repo), loaded, store, plan, decision, change, before=before,

@@ -62,6 +62,25 @@ def _send_progress(artifact_id: UUID, number: int, percent: float, stage: str) -
         get_run_logger().warning("Progress bar not updated (%s: %s)", type(exc).__name__, exc)
 
 
+def _send_quietly(what: str, fn: Callable[..., object], args: tuple[object, ...], kwargs: dict[str, object]) -> None:
+    try:
+        fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - a name or an artifact must never fail a cycle
+        get_run_logger().warning("%s not sent (%s: %s)", what, type(exc).__name__, exc)
+
+
+def in_background(what: str, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
+    """Call ``fn`` (an API write: an artifact, a run name) on the progress thread, in order,
+    in a copy of the current run's context; a failure is logged, not raised."""
+    context = contextvars.copy_context()
+    _PROGRESS_SENDER.submit(context.run, _send_quietly, what, fn, args, kwargs)
+
+
+def flush_background() -> None:
+    """Return once everything sent in the background so far has been sent."""
+    _PROGRESS_SENDER.submit(lambda: None).result()
+
+
 def update_progress(artifact_id: UUID | None, percent: float, stage: str, *, wait: bool = False) -> None:
     """Move the cycle's progress bar (sent in the background; ``wait``: return once it is sent)."""
     if artifact_id is None:
