@@ -24,7 +24,7 @@ from flows.growth_cycle import APPROVE, REPO, ApproveMode, current_flow_run_id, 
 from germinate.cycle_report import summary_table
 from germinate.llm import Spend, spend_from_ledger
 from germinate.models import CycleReport
-from germinate.seed import LoadedSeed, find_seed, load_seed
+from germinate.seed import LoadedSeed, growth_seed
 from germinate.workspace import ensure_usable
 from tasks._caching import persisted
 from tasks._context import open_store
@@ -95,7 +95,7 @@ def grow_run_name() -> str:
     """``grow-{project}``."""
     repo = get_run_context().flow_run.parameters["repo"]  # type: ignore[union-attr]
     try:
-        return f"grow-{load_seed(find_seed(repo)).seed.project.name}"
+        return f"grow-{growth_seed(repo).seed.project.name}"
     except Exception:  # noqa: BLE001 - a name must never fail the run; the flow reports the error
         return f"grow-{Path(repo).name}"
 
@@ -106,7 +106,7 @@ def grow(repo: str = REPO, cycles: int | None = CYCLES, approve: ApproveMode = A
     """Run growth cycles until the energy budget is spent or nothing worth doing is left."""
     logger = get_run_logger()
     repo = str(Path(repo).expanduser().resolve())
-    loaded = load_seed(find_seed(repo))
+    loaded = growth_seed(repo)
     ensure_usable(repo)
     run_id = current_flow_run_id()
     energy = energy_for(loaded, cycles, dollars, hours)

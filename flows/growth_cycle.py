@@ -31,7 +31,7 @@ from germinate.cycle_decide import Approval
 from germinate.cycle_records import cycle_id_for, record_decision, start_cycle
 from germinate.errors import BudgetExceeded, GerminateError
 from germinate.models import Change, CycleReport, Decision, Evaluation, Plan, Snapshot, Ticket
-from germinate.seed import LoadedSeed, find_seed, load_seed
+from germinate.seed import LoadedSeed, growth_seed
 from germinate.workspace import ensure_usable, head_sha
 from tasks._caching import lean, persisted
 from tasks._context import open_store
@@ -105,7 +105,7 @@ def cycle_run_name() -> str:
     """``cycle-{project}-{ticket}``: what runs, readable in the UI's run list."""
     params = get_run_context().flow_run.parameters  # type: ignore[union-attr]
     try:
-        project = load_seed(find_seed(params["repo"])).seed.project.name
+        project = growth_seed(params["repo"]).seed.project.name
     except Exception:  # noqa: BLE001 - a name must never fail the run; the flow reports the error
         project = Path(params["repo"]).name
     return f"cycle-{project}-{params.get('ticket_id') or 'next'}"
@@ -148,7 +148,7 @@ def growth_cycle(repo: str = REPO, ticket_id: str | None = TICKET, approve: Appr
     """Grow the target by one ticket: sense, plan, act, critique, test, decide, log."""
     started = datetime.now(UTC)
     repo = str(Path(repo).expanduser().resolve())
-    loaded = load_seed(find_seed(repo))
+    loaded = growth_seed(repo)
     ensure_usable(repo)
     project = loaded.seed.project.name
     run_id = run_id or current_flow_run_id()

@@ -21,7 +21,7 @@ from germinate.intake import IntakeResult, intake
 from germinate.models import Ticket
 from germinate.seed import find_seed, load_seed
 from germinate.store import Store
-from tasks.sense import retry_on_io
+from tasks._retry import retry_on_io
 
 CYCLE_DEPLOYMENT = "growth-cycle/on-demand"
 REPO = Field(..., description="Path of the target repository (its root holds seed.yaml).")

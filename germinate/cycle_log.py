@@ -17,17 +17,13 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+from germinate.metrics.report import percent
 from germinate.models import Decision, Evaluation, Plan, Snapshot
 from germinate.seed import Seed
-from germinate.workspace import commit_worktree, head_sha
+from germinate.workspace import commit_worktree, head_sha, python_files
 
 LOG_HEADER = "# Growth log\n\nWritten by Germinate: one entry per landed change, newest first.\n"
 CAPS_HEADER = "# Capabilities\n\nWritten by Germinate after each landed change; the architect plans against it.\n"
-_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", "build", "dist", ".tox"}
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
 
 
 def growth_entry(
@@ -44,7 +40,7 @@ def growth_entry(
         "",
         f"- outcome: {decision.outcome} ({decision.reason})",
         f"- cycle: `{decision.cycle_id}` · base `{decision.base_sha[:10]}` · branch `{decision.branch}`",
-        f"- coverage: {_pct(cov_before)} -> {_pct(cov_after)} · reward {decision.reward.total:+.3f}",
+        f"- coverage: {percent(cov_before)} -> {percent(cov_after)} · reward {decision.reward.total:+.3f}",
         f"- gates: {gates}",
     ]
     if plan.summary:
@@ -59,15 +55,16 @@ def prepend_entry(existing: str, entry: str) -> str:
     return f"{LOG_HEADER}\n{entry}\n{body.lstrip()}".rstrip() + "\n"
 
 
-def _python_files(root: Path) -> list[Path]:
+def _documented_files(worktree: Path) -> list[str]:
+    """The product's Python modules (git-ignored files, tests and setup.py left out)."""
     out = []
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root)
-        if any(part in _SKIP_DIRS or part.startswith(".") for part in rel.parts):
+    for rel in python_files(worktree):
+        parts = rel.split("/")
+        if any(part.startswith(".") for part in parts) or parts[0] in ("tests", "test"):
             continue
-        if rel.parts[0] in ("tests", "test") or rel.name.startswith("test_") or rel.name == "setup.py":
+        if parts[-1].startswith("test_") or parts[-1] == "setup.py":
             continue
-        out.append(path)
+        out.append(rel)
     return out
 
 
@@ -102,8 +99,8 @@ def capabilities_doc(worktree: Path, seed: Seed, landed: list[str]) -> str:
     for tid, epic in epics.items():
         lines.append(f"- [{'x' if tid in landed else ' '}] {epic.id}: {epic.title}")
     lines += ["", "## Modules", ""]
-    for path in _python_files(worktree):
-        lines += module_capabilities(path, path.relative_to(worktree).as_posix())
+    for rel in _documented_files(worktree):
+        lines += module_capabilities(worktree / rel, rel)
     return "\n".join(lines).rstrip() + "\n"
 
 

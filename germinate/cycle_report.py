@@ -6,13 +6,10 @@ and the demo print them.
 
 from __future__ import annotations
 
+from germinate.metrics.report import percent
 from germinate.models import CycleReport, Decision, Evaluation, GateResult, Plan, Reward, Snapshot
 
 MAX_DIFF_CHARS = 6000
-
-
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
 
 
 def _cost(dollars: float, known: bool) -> str:
@@ -78,13 +75,13 @@ def metrics_rows(before: Snapshot | None, evaluation: Evaluation | None) -> list
 
     b_cov = before.coverage.total if before else None
     a_cov = evaluation.coverage.total if evaluation else None
-    rows = [row("coverage", _pct(b_cov), _pct(a_cov))]
+    rows = [row("coverage", percent(b_cov), percent(a_cov))]
     if before and evaluation:
         rows.append(row("tests passed", str(before.tests.passed), str(evaluation.tests.passed)))
         rows.append(row("tests failed", str(before.tests.failed), str(evaluation.tests.failed)))
         rows.append(row("mean complexity", f"{before.complexity.mean_complexity:.2f}",
                         f"{evaluation.complexity.mean_complexity:.2f}"))
-        rows.append(row("diff coverage", "", _pct(evaluation.diff_coverage)))
+        rows.append(row("diff coverage", "", percent(evaluation.diff_coverage)))
     return rows
 
 
@@ -97,7 +94,7 @@ def cycle_markdown(report: CycleReport, plan: Plan | None = None, diff: str = ""
         "",
         f"**Ticket:** {ticket.id + ': ' + ticket.title if ticket else '(none)'}  ",
         f"**Outcome:** {d.outcome if d else 'none'} — {d.reason if d else ''}  ",
-        f"**Coverage:** {_pct(report.coverage_before)} -> {_pct(report.coverage_after)}  ",
+        f"**Coverage:** {percent(report.coverage_before)} -> {percent(report.coverage_after)}  ",
         f"**Spend:** {report.tokens} tokens, {_cost(report.cost_usd, report.cost_known)}  ",
         f"**Duration:** {(report.finished_at - report.started_at).total_seconds():.1f} s",
     ]
@@ -123,7 +120,7 @@ def summary_table(reports: list[CycleReport]) -> str:
         outcome: str = r.decision.outcome if r.decision else "-"
         if r.decision is not None and r.decision.approval_id is not None:
             outcome += " (approved)"
-        cov = f"{_pct(r.coverage_before)} -> {_pct(r.coverage_after)}"
+        cov = f"{percent(r.coverage_before)} -> {percent(r.coverage_after)}"
         cost = f"${r.cost_usd:.4f}" if r.cost_known else "n/a"
         out.append(f"{i:>2}  {ticket[:26]:<26} {outcome:<19} {cov:<17} {r.tokens:>7} {cost:>9}")
     return "\n".join(out)

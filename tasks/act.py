@@ -12,7 +12,7 @@ from germinate.models import Change, CoverageReport, Plan
 from germinate.seed import LoadedSeed
 from tasks._caching import content_key
 from tasks._context import open_gateway, open_store
-from tasks.sense import retry_on_io
+from tasks._retry import retry_on_io
 
 
 @task(name="prepare-worktree", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io)

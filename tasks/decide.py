@@ -18,6 +18,7 @@ from germinate.seed import LoadedSeed
 from germinate.store import Store
 from tasks._caching import content_key
 from tasks._context import open_gateway, open_store
+from tasks._retry import retry_on_io
 
 
 def _decide_key(p: dict) -> list[object]:
@@ -109,12 +110,13 @@ def land_slot() -> Iterator[None]:
         yield
 
 
-@task(name="land", retries=1, retry_delay_seconds=5)
+@task(name="land", retries=1, retry_delay_seconds=5, retry_condition_fn=retry_on_io)
 def land_task(repo: str, loaded: LoadedSeed, plan: Plan, decision: Decision, change: Change, *,
               before: Snapshot, evaluation: Evaluation, approve: ApproveMode,
               approval: Approval | None = None) -> Landing:
     """Merge or open a change request through the write gate (serialised per repository,
-    and across workers by a concurrency limit on the tag ``germinate-land`` if one is set)."""
+    and across workers by a concurrency limit on the tag ``germinate-land`` if one is set).
+    Retried once on I/O failures only: a refused, frozen or blocked write fails at once."""
     with land_slot():
         return _land(repo, loaded, plan, decision, change, before=before, evaluation=evaluation, approve=approve,
                      approval=approval)

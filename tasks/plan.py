@@ -12,7 +12,7 @@ from germinate.models import Plan, Snapshot, Ticket
 from germinate.seed import LoadedSeed
 from tasks._caching import content_key
 from tasks._context import open_gateway, open_store
-from tasks.sense import retry_on_io
+from tasks._retry import retry_on_io
 
 
 @task(name="select-tickets", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=retry_on_io)
@@ -46,14 +46,13 @@ def plan_task(repo: str, loaded: LoadedSeed, ticket: Ticket, snapshot: Snapshot,
               cycle_id: str, run_id: str) -> Plan:
     """The architect's plan: acceptance criteria and scope, against a repo map of the ticket's scope."""
     from germinate.agents import plan_ticket
-    from germinate.context import build_repo_map
-    from germinate.home import project_dir
+    from germinate.context import build_repo_map, summary_cache_dir
 
     store = open_store(repo)
     try:
         gw = open_gateway(repo, loaded, store, cycle_id=cycle_id, run_id=run_id)
         repo_map = build_repo_map(Path(worktree), scope=list(ticket.scope), mentions=[ticket.title, ticket.body],
-                                  token_budget=4000, cache_dir=project_dir(repo, "cache", "repo-map"))
+                                  token_budget=4000, cache_dir=summary_cache_dir())
         plan = plan_ticket(gw, loaded.seed, ticket, snapshot, repo_map.text)
     finally:
         store.close()

@@ -2,8 +2,9 @@
 
 Cached by content (commit SHA of ``ref``, seed hash, open tickets, this task's source) with
 the result persisted, so a resumed or repeated cycle at the same commit does not re-run the
-target's tests. Retries only on I/O failures (git, disk); a deterministic problem is never
-retried. Publishes a metrics table artifact and a markdown artifact of hot spots.
+target's tests. Retries only on I/O failures (disk, network; see ``tasks._retry``); a
+deterministic problem is never retried. Publishes a metrics table artifact and a markdown
+artifact of hot spots.
 """
 
 from __future__ import annotations
@@ -15,29 +16,16 @@ from typing import Any
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from germinate.errors import RepoError
 from germinate.models import Snapshot, Ticket
 from germinate.seed import LoadedSeed
 from germinate.workspace import head_sha
 from tasks._caching import content_key
-
-IO_ERRORS: tuple[type[BaseException], ...] = (OSError, RepoError)
+from tasks._retry import retry_on_io
 
 
 def _sense_key(p: dict[str, Any]) -> list[object]:
     tickets = p.get("open_tickets") or []
     return [head_sha(p["repo"], p.get("ref") or "HEAD"), p["loaded"].sha256, *tickets]
-
-
-def retry_on_io(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry only I/O failures (git or disk); anything deterministic fails at once."""
-    error = state.data if isinstance(state.data, BaseException) else None
-    if error is None:
-        try:
-            error = state.result(raise_on_failure=False)
-        except Exception as exc:  # noqa: BLE001 - the state may not hold a readable result
-            error = exc
-    return isinstance(error, IO_ERRORS)
 
 
 def artifact_key(kind: str, project: str) -> str:

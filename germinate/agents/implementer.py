@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from germinate.agents.prompting import render
-from germinate.context import build_repo_map
+from germinate.context import build_repo_map, summary_cache_dir
 from germinate.edits import (
     EDIT_FORMAT,
     EditParseError,
@@ -23,7 +23,6 @@ from germinate.edits import (
     parse_edit_blocks,
     resolve_in_worktree,
 )
-from germinate.home import germinate_home
 from germinate.llm import Gateway
 from germinate.models import CoverageReport, FileCoverage, Plan
 from germinate.seed import Seed
@@ -144,14 +143,12 @@ def edit_rounds(
 def _repo_map(worktree: Path, plan: Plan) -> str:
     """The ranked map of the Python code, plus in-scope files of other kinds in full."""
     mentions = [plan.ticket.title, plan.ticket.body, plan.summary, *plan.acceptance_criteria]
-    cache_dir = germinate_home() / "cache" / "repo-map"
-    cache_dir.mkdir(parents=True, exist_ok=True)
     repo_map = build_repo_map(
         worktree,
         scope=plan.scope,
         mentions=[*mentions, *plan.tests_to_add],
         token_budget=REPO_MAP_TOKENS,
-        cache_dir=cache_dir,
+        cache_dir=summary_cache_dir(),
     )
     return "\n".join([repo_map.text, *_other_scope_files(worktree, plan.scope)])
 

@@ -18,11 +18,19 @@ from germinate.context.summary import Summary, cached_summary
 from germinate.context.tokens import count_tokens
 from germinate.workspace import python_files
 
-__all__ = ["RepoMap", "build_repo_map", "count_tokens", "in_scope", "pagerank", "render_map"]
+__all__ = ["RepoMap", "build_repo_map", "count_tokens", "in_scope", "pagerank", "render_map", "summary_cache_dir"]
 
 SCOPE_SHARE = 2 / 3  # at most this share of the budget goes to whole in-scope files
 MAP_HEADER = "# Repository map: definitions ranked for this ticket\n"
 FILES_HEADER = "# In-scope files (full text)\n"
+
+
+def summary_cache_dir() -> Path:
+    """Where file summaries are cached: one folder for every caller and project (entries are
+    keyed by the file's content hash), so the planner's map leaves the implementer's warm."""
+    from germinate.home import germinate_home
+
+    return germinate_home() / "cache" / "repo-map"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-import os
+import uuid
 from pathlib import Path
 
 from germinate.errors import RepoError
@@ -71,7 +71,10 @@ def land_locally(repo: Path, default: str, branch: str, head_sha: str, message: 
 
 
 def _merge_commit(repo: Path, old: str, head_sha: str, message: str) -> str:
-    scratch = add_worktree(repo, f"merge-{head_sha[:12]}-{os.getpid()}", old)
+    # Unique per call, not per change: add_worktree reuses an existing path, so two merges of one
+    # head (two threads of one process) would otherwise share one scratch tree, and the first to
+    # finish would remove it under the other.
+    scratch = add_worktree(repo, f"merge-{head_sha[:12]}-{uuid.uuid4().hex[:12]}", old)
     try:
         try:
             run_git(scratch, *BOT_IDENTITY, "merge", "--no-ff", "--no-edit", "-q", "-m", message, head_sha)

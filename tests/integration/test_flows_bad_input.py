@@ -43,6 +43,16 @@ def test_a_budget_exhausted_before_planning_defers_the_cycle(target: Path) -> No
     assert git(target, "log", "--format=%s", "main").count("\n") == 2  # nothing landed
 
 
+def test_the_committed_seed_steers_not_the_working_tree(target: Path) -> None:
+    seed = target / "seed.yaml"
+    roomy = seed.read_text()
+    seed.write_text(roomy.replace("per_cycle: {dollars: 0.5, tokens: 100000", "per_cycle: {dollars: 0.5, tokens: 50"))
+    git(target, "commit", "-qam", "tiny budget")
+    seed.write_text(roomy)  # an uncommitted edit: steers nothing until it is committed
+    report = cycle(target)
+    assert report.decision.outcome == "deferred" and "BudgetExceeded" in report.decision.reason
+
+
 def test_a_model_that_proposes_no_edit_ends_no_op(target: Path, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     data = yaml.safe_load(TRANSCRIPT.read_text())

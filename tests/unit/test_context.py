@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from germinate.context import build_repo_map, count_tokens, pagerank
+from germinate.context import build_repo_map, count_tokens, pagerank, summary_cache_dir
 from germinate.context import tokens as tokens_module
 from germinate.context.ranking import rank_definitions
 from germinate.context.summary import cached_summary, module_name, resolve_import, summarise
@@ -135,6 +135,21 @@ def test_summaries_are_cached_by_content_hash(tmp_path: Path, repo_factory) -> N
     )
     build_repo_map(repo, scope=[], mentions=[], token_budget=3000, cache_dir=cache)
     assert len(list(cache.rglob("*.json"))) == len(entries) + 1
+
+
+def test_planner_and_implementer_share_one_summary_cache(repo_factory, germinate_home: Path) -> None:
+    from germinate.agents.implementer import _repo_map
+    from germinate.models import Plan, Ticket
+
+    repo = repo_factory(SHOP)
+    assert summary_cache_dir() == germinate_home / "cache" / "repo-map"  # not per project: keyed by content
+    build_repo_map(repo, scope=[], mentions=["Cart"], token_budget=3000, cache_dir=summary_cache_dir())
+    cart = cached_summary(SHOP["shop/cart.py"].encode(), summary_cache_dir())
+    entry = next(e for e in summary_cache_dir().rglob("*.json") if json.loads(e.read_text()) == cart)
+    cart["defs"].append(["def", "from_planner_cache", 99, 1, "def from_planner_cache(self)", 4])
+    entry.write_text(json.dumps(cart))
+    text = _repo_map(repo, Plan(ticket=Ticket(id="t", title="Cart total", kind="bug", source="local")))
+    assert "def from_planner_cache(self)" in text  # the implementer read what the planner cached
 
 
 def test_untracked_and_ignored_files(repo_factory) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from germinate.cycle_act import describe_change, prepare_worktree, reset_worktree
 from germinate.cycle_land import is_landed, rebase_change
-from germinate.cycle_log import commit_growth_records, landed_tickets
+from germinate.cycle_log import capabilities_doc, commit_growth_records, landed_tickets
 from germinate.cycle_report import approval_description, gate_table, summary_table
 from germinate.models import CycleReport, Decision, GateResult, Plan, Ticket, utcnow
 from germinate.seed import Seed
@@ -47,6 +47,17 @@ def test_growth_records_are_committed_on_the_branch_once(repo_factory) -> None:
     assert git(worktree, "show", "--name-only", "--format=", "HEAD").split() == ["AUTOGEN_LOG.md",
                                                                                  "docs/CAPABILITIES.md"]
     assert branch == "germinate/epic-pow" and not is_landed(repo, "main", new_head)
+
+
+def test_capabilities_list_product_modules_only(repo_factory) -> None:
+    repo = repo_factory({"calc/ops.py": '"""Operations."""\n\n\ndef add(a, b):\n    return a + b\n',
+                         "tests/test_ops.py": "def test_x():\n    pass\n", ".gitignore": "scratch/\n"})
+    (repo / "scratch").mkdir()
+    (repo / "scratch" / "tmp.py").write_text("def leaked():\n    pass\n")  # git-ignored: not the product's
+    (repo / "calc" / "new.py").write_text("def fresh():\n    pass\n")  # untracked, not ignored: listed
+    caps = capabilities_doc(repo, SEED, landed=[])
+    assert "`calc/ops.py`" in caps and "`def add`" in caps and "`def fresh`" in caps
+    assert "leaked" not in caps and "test_ops" not in caps
 
 
 def test_a_change_is_rebased_when_the_base_moved_and_refused_when_it_conflicts(repo_factory) -> None:
