@@ -238,6 +238,9 @@ def _terminate(pid: int, grace: float = 20.0) -> None:
         kill(pid, signal.SIGKILL)
     except ProcessLookupError:
         return
+    deadline = time.monotonic() + 5.0  # reap it, so no zombie lingers under our pid
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
 
 
 def _alive(pid: int) -> bool:

@@ -72,7 +72,7 @@ def test_start_background_reuse_status_stop(germinate_home: Path, capsys: pytest
     finally:
         assert main(["server", "--stop"]) == 0
     assert "stopped" in capsys.readouterr().out
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # a loaded machine can be slow to let it go
     while time.monotonic() < deadline and Path(f"/proc/{info.pid}").exists():
         time.sleep(0.2)
     assert not Path(f"/proc/{info.pid}").exists()
@@ -136,7 +136,7 @@ def test_foreground_server_stops_with_its_command(germinate_home: Path) -> None:
         proc.wait(timeout=60)
     assert proc.returncode == 0
     assert server.read_state() is None
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # a loaded machine can be slow to let it go
     while time.monotonic() < deadline and servers_with_home(germinate_home / "prefect"):
         time.sleep(0.2)
     assert servers_with_home(germinate_home / "prefect") == []
