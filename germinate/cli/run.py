@@ -31,7 +31,10 @@ def run(args: argparse.Namespace) -> int:
     from germinate.workspace import repo_root
 
     repo = repo_root(Path(args.repo).expanduser())
-    growth_seed(repo)  # fails early, with a fix, on a missing, invalid or uncommitted seed
+    from germinate.llm import check_models
+
+    # Fail early, with a fix, on a missing/invalid/uncommitted seed or a model without its key.
+    check_models(growth_seed(repo).seed)
     if args.cycles is not None and args.cycles < 1:
         raise ConfigError("--cycles must be at least 1")
     connect(start=True)

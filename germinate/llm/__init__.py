@@ -4,7 +4,7 @@
 call (it takes seconds), so importing this package is cheap.
 """
 
-from germinate.llm.gateway import Gateway, LLMError, LLMOutputError
+from germinate.llm.gateway import Gateway, LLMError, LLMOutputError, check_models
 from germinate.llm.ledger import LedgerEntry, Spend, ledger_rows, spend_from_ledger
 from germinate.llm.routing import model_for_role, models_to_try, role_env_var
 from germinate.llm.transport import MissingAPIKey
@@ -16,6 +16,7 @@ __all__ = [
     "LedgerEntry",
     "MissingAPIKey",
     "Spend",
+    "check_models",
     "ledger_rows",
     "model_for_role",
     "models_to_try",

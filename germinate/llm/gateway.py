@@ -58,6 +58,26 @@ class _Call:
     template_sha256: str
 
 
+def check_models(seed: Seed) -> None:
+    """Fail fast, before any cycle starts, if some role has no usable model.
+
+    A role is usable when one of its models (the role's, then the fallbacks) has its API key
+    set (scripted transcripts must also load). Raises the first role's ``MissingAPIKey``.
+    """
+    from germinate.seed import ROLES
+
+    for role in ROLES:
+        errors: list[transport.MissingAPIKey] = []
+        models = models_to_try(seed.models, role)
+        for model in models:
+            transport.check_scripted(model)
+            variable = transport.missing_key(model)
+            if variable is not None:
+                errors.append(transport.missing_key_error(model, role, variable))
+        if errors and len(errors) == len(models):
+            raise errors[0]
+
+
 class Gateway:
     """Role-routed, budgeted, ledgered access to models through litellm."""
 

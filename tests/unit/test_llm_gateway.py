@@ -266,3 +266,15 @@ def test_archive_keeps_prompt_and_reply_under_their_ledger_hashes(
 def test_a_missing_transcript_is_a_config_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nope\.yaml does not exist"):
         gateway(make_seed(f"scripted/{tmp_path / 'nope.yaml'}"), None).call("architect", PROMPT, None)
+
+
+def test_check_models_fails_fast_naming_the_role_and_variable(monkeypatch) -> None:
+    from germinate.llm import MissingAPIKey, check_models
+    from germinate.seed import Models, Project, Seed
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    seed = Seed(project=Project(name="x"), models=Models(default="openai/gpt-4o-mini"))
+    with pytest.raises(MissingAPIKey, match="role architect.*OPENAI_API_KEY"):
+        check_models(seed)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    check_models(seed)  # every role now has a usable model
