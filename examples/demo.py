@@ -122,10 +122,7 @@ def print_summary(result: DemoResult, ui_url: str | None) -> None:
 
     print("\n" + "=" * 78)
     print(f"Demo target: {result.repo}  (git log --oneline there shows what landed)")
-    print(summary_table(result.reports))
-    for r in result.reports:
-        if r.decision is not None and r.decision.outcome == "rejected":
-            print(f"\nRejected {r.ticket.id if r.ticket else ''}: {r.decision.reason}")
+    print(summary_table(result.reports))  # its "why:" lines give the rejection's reason
     print(f"\nStopped: {result.stopped_because}")
     if ui_url:
         print(f"\nPrefect UI: {ui_url}  (the server keeps running; stop it with 'germinate server --stop')")

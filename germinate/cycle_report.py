@@ -123,4 +123,12 @@ def summary_table(reports: list[CycleReport]) -> str:
         cov = f"{percent(r.coverage_before)} -> {percent(r.coverage_after)}"
         cost = f"${r.cost_usd:.4f}" if r.cost_known else "n/a"
         out.append(f"{i:>2}  {ticket[:26]:<26} {outcome:<19} {cov:<17} {r.tokens:>7} {cost:>9}")
-    return "\n".join(out)
+    # Anything that did not simply land says why, so a table alone explains the run.
+    why = [f"{i:>2}  {r.decision.outcome}: {_one_line(r.decision.reason)}"
+           for i, r in enumerate(reports, 1) if r.decision is not None and r.decision.outcome != "merged"]
+    return "\n".join(out + (["", "why:", *why] if why else []))
+
+
+def _one_line(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

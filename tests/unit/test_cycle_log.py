@@ -90,5 +90,7 @@ def test_reports_show_gates_and_escape_table_cells() -> None:
     report = CycleReport(cycle_id="c", project="calc", ticket=PLAN.ticket, decision=d, coverage_before=0.5,
                          coverage_after=0.75, tokens=1200, cost_usd=0.0012, started_at=utcnow(),
                          finished_at=utcnow())
-    row = summary_table([report]).splitlines()[-1]
+    lines = summary_table([report]).splitlines()
+    row = lines[2]
     assert "epic-pow" in row and "50.0% -> 75.0%" in row and "$0.0012" in row
+    assert lines[-2:] == ["why:", f" 1  awaiting_human: {' '.join(d.reason.split())}"]  # not landed: says why
