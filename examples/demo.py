@@ -118,7 +118,7 @@ def run_demo(workdir: Path, *, cycles: int = 3) -> DemoResult:
 
 
 def print_summary(result: DemoResult, ui_url: str | None) -> None:
-    from germinate.cycle_report import summary_table
+    from germinate.cycle.report import summary_table
 
     print("\n" + "=" * 78)
     print(f"Demo target: {result.repo}  (git log --oneline there shows what landed)")

@@ -21,8 +21,8 @@ from prefect.input import RunInput
 from prefect.states import Running
 from pydantic import Field
 
-from germinate.cycle_decide import Approval
-from germinate.cycle_report import approval_description
+from germinate.cycle.decide import Approval
+from germinate.cycle.report import approval_description
 from germinate.models import Decision, Plan
 
 # Seconds between checks while paused (the demo and tests shorten it).

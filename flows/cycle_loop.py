@@ -12,7 +12,7 @@ from uuid import UUID
 
 from prefect import get_run_logger
 
-from germinate.cycle_act import review_feedback, test_failure_feedback
+from germinate.cycle.act import review_feedback, test_failure_feedback
 from germinate.errors import BudgetExceeded, GerminateError
 from germinate.models import Change, Evaluation, Plan, Review, Snapshot
 from germinate.seed import LoadedSeed

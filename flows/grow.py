@@ -21,7 +21,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.growth_cycle import APPROVE, REPO, ApproveMode, current_flow_run_id, growth_cycle
-from germinate.cycle_report import summary_table
+from germinate.cycle.report import summary_table
 from germinate.llm import Spend, spend_from_ledger
 from germinate.models import CycleReport
 from germinate.seed import LoadedSeed, growth_seed

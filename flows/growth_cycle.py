@@ -26,9 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flows.checkpoint import wait_for_approval
 from flows.cycle_loop import CycleState, improve_change
-from germinate.cycle_act import human_feedback
-from germinate.cycle_decide import Approval
-from germinate.cycle_records import cycle_id_for, record_decision, start_cycle
+from germinate.cycle.act import human_feedback
+from germinate.cycle.decide import Approval
+from germinate.cycle.records import cycle_id_for, record_decision, start_cycle
 from germinate.errors import BudgetExceeded, GerminateError
 from germinate.models import Change, CycleReport, Decision, Evaluation, Plan, Snapshot, Ticket
 from germinate.seed import LoadedSeed, growth_seed

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 
-from germinate.cycle_act import act_round, prepare_worktree
+from germinate.cycle.act import act_round, prepare_worktree
 from germinate.errors import GerminateError
 from germinate.models import Change, CoverageReport, Plan
 from germinate.seed import LoadedSeed

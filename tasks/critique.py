@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import task
 
-from germinate.cycle_evidence import pre_gate_findings
+from germinate.cycle.evidence import pre_gate_findings
 from germinate.models import Change, Plan, Review
 from germinate.seed import LoadedSeed
 from tasks._caching import content_key

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 
-from germinate.cycle_decide import Approval, ApproveMode, decide
-from germinate.cycle_evidence import reward_for, run_gates
-from germinate.cycle_land import Landing, land_change
-from germinate.cycle_records import record_decision, set_cycle_outcome
+from germinate.cycle.decide import Approval, ApproveMode, decide
+from germinate.cycle.evidence import reward_for, run_gates
+from germinate.cycle.land import Landing, land_change
+from germinate.cycle.records import record_decision, set_cycle_outcome
 from germinate.errors import GerminateError
 from germinate.models import Change, Decision, Evaluation, GateResult, Plan, Reward, Snapshot
 from germinate.seed import LoadedSeed

@@ -21,9 +21,9 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
-from germinate.cycle_decide import ticket_status
-from germinate.cycle_records import finish_cycle, set_ticket_status
-from germinate.cycle_report import cycle_markdown, metrics_rows
+from germinate.cycle.decide import ticket_status
+from germinate.cycle.records import finish_cycle, set_ticket_status
+from germinate.cycle.report import cycle_markdown, metrics_rows
 from germinate.models import CycleReport, Evaluation, Plan, Snapshot
 from germinate.workspace import remove_worktree
 from tasks._context import open_store

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from prefect import task
 
-from germinate.cycle_records import ticket_statuses
-from germinate.cycle_select import Selection, select_tickets
+from germinate.cycle.records import ticket_statuses
+from germinate.cycle.select import Selection, select_tickets
 from germinate.models import Plan, Snapshot, Ticket
 from germinate.seed import LoadedSeed
 from tasks._caching import content_key

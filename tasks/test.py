@@ -18,6 +18,6 @@ def _test_key(p: dict) -> list[object]:
 @task(name="test", cache_key_fn=content_key(_test_key), persist_result=True)
 def run_tests_task(repo: str, loaded: LoadedSeed, change: Change) -> Evaluation:
     """The change measured; cached by content (head + base SHA, seed hash, this task's source)."""
-    from germinate.cycle_evidence import evaluate
+    from germinate.cycle.evidence import evaluate
 
     return evaluate(Path(repo), loaded, change)

@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from germinate.seed_init import write_seed
+    from germinate.seed.init import write_seed
 
     path, facts = write_seed(args.repo, force=args.force)
     print(f"wrote {path}")

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from germinate.cli._prefect_api import connect
-    from germinate.cycle_report import summary_table
+    from germinate.cycle.report import summary_table
     from germinate.seed import growth_seed
     from germinate.workspace import repo_root
 

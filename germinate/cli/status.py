@@ -64,7 +64,7 @@ def _budget_lines(store: Store, project: str, repo: Path | None) -> list[str]:
 
 
 def _project_lines(store: Store, repo: Path | None, limit: int) -> list[str]:
-    from germinate.cycle_records import pending_approvals, recent_cycles
+    from germinate.cycle.records import pending_approvals, recent_cycles
 
     cycles = recent_cycles(store, limit=limit)
     if not cycles:

@@ -7,7 +7,7 @@ to its ticket.
 
 from __future__ import annotations
 
-from germinate.cycle_report import gate_table, reward_table
+from germinate.cycle.report import gate_table, reward_table
 from germinate.forge.targets import ticket_marker
 from germinate.models import Decision, Plan
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from examples.demo import make_target
-from germinate.cycle_act import describe_change, prepare_worktree
-from germinate.cycle_decide import decide
-from germinate.cycle_evidence import evaluate, run_gates
-from germinate.cycle_land import land_change
+from germinate.cycle.act import describe_change, prepare_worktree
+from germinate.cycle.decide import decide
+from germinate.cycle.evidence import evaluate, run_gates
+from germinate.cycle.land import land_change
 from germinate.metrics import take_snapshot
 from germinate.models import Plan, Reward, Ticket
 from germinate.seed import load_seed

@@ -10,8 +10,8 @@ import pytest
 
 from examples.demo import make_target
 from germinate import models as m
-from germinate.cycle_act import describe_change, prepare_worktree
-from germinate.cycle_records import start_cycle
+from germinate.cycle.act import describe_change, prepare_worktree
+from germinate.cycle.records import start_cycle
 from germinate.errors import RepoError
 from germinate.forge.local import LocalForge
 from germinate.seed import load_seed
@@ -112,9 +112,9 @@ def test_on_github_a_merge_waits_as_a_draft_pull_request_until_checks_are_green(
 
     import yaml
 
-    from germinate.cycle_decide import decide
-    from germinate.cycle_evidence import evaluate, run_gates
-    from germinate.cycle_land import land_change
+    from germinate.cycle.decide import decide
+    from germinate.cycle.evidence import evaluate, run_gates
+    from germinate.cycle.land import land_change
     from germinate.metrics import take_snapshot
     from germinate.models import Plan, Reward
     from tests.fakes.github import FakeGitHub, make_remote

@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import select
 
 from examples.demo import TRANSCRIPT, make_target
-from germinate.cycle_records import ticket_statuses
+from germinate.cycle.records import ticket_statuses
 from germinate.store import ApprovalRow, Store
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]

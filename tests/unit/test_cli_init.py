@@ -11,7 +11,7 @@ import pytest
 from germinate.cli import main
 from germinate.errors import ConfigError
 from germinate.seed import load_seed
-from germinate.seed_init import inspect_repo, write_seed
+from germinate.seed.init import inspect_repo, write_seed
 
 RepoFactory = Callable[..., Path]
 

@@ -12,7 +12,7 @@ import pytest
 import flows.checkpoint  # noqa: F401
 from germinate.cli import main
 from germinate.cli.approve import answer
-from germinate.cycle_records import record_decision, set_cycle_outcome, start_cycle
+from germinate.cycle.records import record_decision, set_cycle_outcome, start_cycle
 from germinate.errors import ConfigError
 from germinate.models import Decision, Ticket
 from germinate.store import Store

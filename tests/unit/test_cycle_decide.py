@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from germinate.cycle_decide import Approval, decide, ticket_status
+from germinate.cycle.decide import Approval, decide, ticket_status
 from germinate.models import Change, GateResult, Reward, Ticket
 from germinate.seed import Seed
 

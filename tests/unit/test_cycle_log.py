@@ -5,10 +5,10 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from germinate.cycle_act import describe_change, prepare_worktree, reset_worktree
-from germinate.cycle_land import is_landed, rebase_change
-from germinate.cycle_log import capabilities_doc, commit_growth_records, landed_tickets
-from germinate.cycle_report import approval_description, gate_table, summary_table
+from germinate.cycle.act import describe_change, prepare_worktree, reset_worktree
+from germinate.cycle.land import is_landed, rebase_change
+from germinate.cycle.log import capabilities_doc, commit_growth_records, landed_tickets
+from germinate.cycle.report import approval_description, gate_table, summary_table
 from germinate.models import CycleReport, Decision, GateResult, Plan, Ticket, utcnow
 from germinate.seed import Seed
 from germinate.workspace import commit_worktree

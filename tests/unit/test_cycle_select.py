@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from germinate import models as m
-from germinate.cycle_select import select_tickets
+from germinate.cycle.select import select_tickets
 from germinate.models import ComplexityReport, CoverageReport, GitState, Snapshot, Ticket
 from germinate.seed import Seed
 

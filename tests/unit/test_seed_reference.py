@@ -6,15 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from germinate.seed import Seed
-from germinate.seed_loader import parse_seed_text
-from germinate.seed_meanings import EXAMPLE, MEANINGS
-from germinate.seed_reference import missing_meanings, render, walk
+from germinate.seed.fields import walk
+from germinate.seed.loader import parse_seed_text
+from germinate.seed.meanings import EXAMPLE, MEANINGS
+from germinate.seed.reference import missing_meanings, render
 
 DOC = Path(__file__).parents[2] / "docs" / "seed-reference.md"
 
 
 def test_every_key_has_a_meaning() -> None:
-    assert missing_meanings() == [], "add these keys to germinate/seed_meanings.py MEANINGS"
+    assert missing_meanings() == [], "add these keys to germinate/seed/meanings.py MEANINGS"
 
 
 def test_no_meaning_for_a_key_that_does_not_exist() -> None:
@@ -24,7 +25,7 @@ def test_no_meaning_for_a_key_that_does_not_exist() -> None:
 
 def test_committed_doc_is_current() -> None:
     assert DOC.read_text() == render(), (
-        "docs/seed-reference.md is stale: python -m germinate.seed_reference > docs/seed-reference.md")
+        "docs/seed-reference.md is stale: python -m germinate.seed.reference > docs/seed-reference.md")
 
 
 def test_doc_lists_every_key_with_type_and_default() -> None:

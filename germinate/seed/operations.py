@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from germinate.seed_base import Glob, Section, _defaults
+from germinate.seed.base import Glob, Section, _defaults
 
 
 class ModelPrice(Section):

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from germinate.cycle_act import describe_change
-from germinate.cycle_decide import Approval, ApproveMode, decide
-from germinate.cycle_evidence import evaluate, run_gates
-from germinate.cycle_log import commit_growth_records
-from germinate.cycle_records import record_decision
+from germinate.cycle.act import describe_change
+from germinate.cycle.decide import Approval, ApproveMode, decide
+from germinate.cycle.evidence import evaluate, run_gates
+from germinate.cycle.log import commit_growth_records
+from germinate.cycle.records import record_decision
 from germinate.errors import GerminateError, RepoError, WriteRefused
 from germinate.forge.body import change_request_body
 from germinate.forge.errors import ChangeRequestGone, MergeBlocked

@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from germinate.seed_base import Glob, Section, _defaults
-from germinate.seed_operations import (
+from germinate.seed.base import Glob, Section, _defaults
+from germinate.seed.operations import (
     Budget,
     Budgets,
     ChangeBudget,
@@ -33,9 +33,9 @@ from germinate.seed_operations import (
     Schedule,
 )
 
-# The whole model is importable from here (Germinate's own sections live in seed_operations).
+# The whole model is importable from here (Germinate's own sections live in operations.py).
 __all__ = [
-    "ALWAYS_DISALLOWED_WRITES", "growth_seed", "AiAccess", "AppRef", "Architecture", "AutomationContract",
+    "ALWAYS_DISALLOWED_WRITES", "AiAccess", "AppRef", "Architecture", "AutomationContract",
     "Budget", "Budgets", "ChangeBudget", "Checkpoints", "CodeStyle", "CodingStandards",
     "Constraints", "Correctness", "CoverageGate", "CriticalPath", "DependencyConstraints",
     "DependencyPolicy", "Documentation", "Domain", "Epic", "Evaluation", "Execution",
@@ -44,7 +44,7 @@ __all__ = [
     "Patterns", "Performance", "Persona", "Project", "QualityGates", "ROLES",
     "RegressionDetection", "RepoConstraints", "RepoLayout", "Reporting", "RewardWeights",
     "RunBudget", "SEED_FILENAME", "Schedule", "SecretsPolicy", "Section", "Security", "Seed",
-    "TaskLabels", "find_seed", "load_seed", "repo_seed", "seed_hash",
+    "TaskLabels", "find_seed", "seed_hash",
 ]
 
 SEED_FILENAME = "seed.yaml"
@@ -335,27 +335,6 @@ def seed_hash(text: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def load_seed(path: Path | str) -> LoadedSeed:
-    """Read and validate a seed file; raise ``SeedError`` listing every problem."""
-    from germinate.seed_loader import load_seed_file
-
-    return load_seed_file(Path(path))
-
-
 def find_seed(repo: Path | str) -> Path:
     """The seed of a repository: ``seed.yaml`` at its root."""
     return Path(repo) / SEED_FILENAME
-
-
-def growth_seed(repo: Path | str) -> LoadedSeed:
-    """The seed committed on the default branch: the one that steers growth cycles."""
-    from germinate.seed_loader import growth_seed as read
-
-    return read(repo)
-
-
-def repo_seed(repo: Path | str, ref: str | None = None) -> LoadedSeed:
-    """The seed of ``repo`` (working tree, or committed at ``ref``), or the defaults when it has none."""
-    from germinate.seed_loader import repo_seed as read
-
-    return read(repo, ref)

@@ -1,4 +1,4 @@
-"""What each seed key means, for ``docs/seed-reference.md`` (see ``germinate.seed_reference``).
+"""What each seed key means, for ``docs/seed-reference.md`` (see ``germinate.seed.reference``).
 
 Kept beside the model so a new key without a meaning fails a test instead of going undocumented.
 """

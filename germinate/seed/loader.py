@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from germinate.errors import SeedError
-from germinate.seed import LoadedSeed, Seed, seed_hash
+from germinate.seed.model import SEED_FILENAME, LoadedSeed, Seed, find_seed, seed_hash
 
 Loc = tuple[str | int, ...]
 
@@ -128,7 +128,7 @@ def _unwrap(tp: Any, part: str | int) -> Any:
 
 def _elsewhere(key: str, loc: Loc) -> str | None:
     """The full path of a key with this name in another section (a mis-indented key)."""
-    from germinate.seed_reference import walk
+    from germinate.seed.fields import walk
 
     here = _dotted(loc[:-1])
     paths = [path for path, _, _ in walk() if path.rsplit(".", 1)[-1] == key and "[]" not in path
@@ -278,7 +278,7 @@ def repo_seed(repo: Path | str, ref: str | None = None) -> LoadedSeed:
     ``ref=None`` reads ``seed.yaml`` in the working tree; a commit reads the seed committed
     there (``git show REF:seed.yaml``), so a change is judged by its base's seed, not its own.
     """
-    from germinate.seed import SEED_FILENAME, Project, find_seed
+    from germinate.seed.model import Project
     from germinate.workspace import run_git
 
     repo = Path(repo)
@@ -303,7 +303,6 @@ def growth_seed(repo: Path | str) -> LoadedSeed:
     Uncommitted edits to the seed in the user's working tree do not steer automation, just as
     a change is judged by its base's seed: what governs Germinate is what the team committed.
     """
-    from germinate.seed import SEED_FILENAME, find_seed
     from germinate.workspace import run_git
 
     repo = Path(repo)
@@ -317,3 +316,8 @@ def growth_seed(repo: Path | str) -> LoadedSeed:
         raise SeedError([f"{find_seed(repo)}: seed.yaml is not committed on {branch!r}; growth follows the committed "
                          f"seed. Fix: git add seed.yaml && git commit -m 'Add seed' (on {branch})"])
     return repo_seed(repo, ref)
+
+
+def load_seed(path: Path | str) -> LoadedSeed:
+    """Read and validate a seed file; raise ``SeedError`` listing every problem."""
+    return load_seed_file(Path(path))

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from germinate.errors import ConfigError, SeedError
-from germinate.seed import SEED_FILENAME
-from germinate.seed_loader import parse_seed_text
+from germinate.seed.loader import parse_seed_text
+from germinate.seed.model import SEED_FILENAME
 from germinate.workspace import run_git
 
 SKIP_DIRS = {".git", ".venv", "venv", "env", ".tox", ".nox", "build", "dist", "node_modules", "docs",
