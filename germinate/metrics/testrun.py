@@ -106,6 +106,9 @@ def with_report(argv: list[str], data_file: Path) -> list[str]:
             str(data_file), *argv[3:]]
 
 
+MAX_DETAILS_CHARS = 4000  # the end of a traceback: where the failing line is
+
+
 def parse_junit(path: Path) -> list[TestCase]:
     """Test cases from a pytest junit xml file (empty if missing or unreadable)."""
     if not path.is_file():
@@ -118,14 +121,15 @@ def parse_junit(path: Path) -> list[TestCase]:
     for case in root.iter("testcase"):
         name = case.get("name", "")
         klass = case.get("classname", "")
-        outcome, message = "passed", ""
+        outcome, message, details = "passed", "", ""
         for child, kind in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
             node = case.find(child)
             if node is not None:
                 outcome, message = kind, (node.get("message") or "")[:500]
+                details = (node.text or "")[-MAX_DETAILS_CHARS:] if kind != "skipped" else ""
                 break
         cases.append(TestCase(id=f"{klass}::{name}" if klass else name, outcome=outcome,  # type: ignore[arg-type]
-                              duration_s=float(case.get("time") or 0.0), message=message))
+                              duration_s=float(case.get("time") or 0.0), message=message, details=details))
     return cases
 
 
