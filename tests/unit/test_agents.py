@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from germinate.agents import advise, implement, plan_ticket, render, review_change, template_sha256
-from germinate.agents.implementer import APPLIED, EXHAUSTED, NO_EDITS, REPEATED
+from germinate.agents.editing import APPLIED, EXHAUSTED, NO_EDITS, REPEATED
 from germinate.agents.prompting import DEFAULT_PROMPTS_DIR
 from germinate.errors import ConfigError
 from germinate.llm import Gateway, LLMOutputError, ledger_rows
