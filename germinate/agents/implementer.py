@@ -14,6 +14,7 @@ from germinate.agents.editing import APPLIED, ImplementResult, edit_rounds
 from germinate.agents.prompting import clip, render
 from germinate.agents.tools import PLAIN_TEXT_TOOLS
 from germinate.context import build_repo_map, summary_cache_dir
+from germinate.context.window import context_tokens
 from germinate.edits import EDIT_FORMAT, EditPathError, resolve_in_worktree
 from germinate.llm import Gateway
 from germinate.models import CoverageReport, FileCoverage, Plan
@@ -45,7 +46,8 @@ def implement(
     roles = ["tester", "implementer"] if round == 0 else ["implementer"]
     results: list[tuple[str, ImplementResult]] = []
     for role in roles:
-        repo_map = _repo_map(worktree, plan)
+        budget = context_tokens(gw.input_window(role), seed.models.max_context_tokens)
+        repo_map = _repo_map(worktree, plan, budget)
         prompt = render(
             role,
             seed=seed,
@@ -70,14 +72,16 @@ def implement(
     return _combine(results)
 
 
-def _repo_map(worktree: Path, plan: Plan) -> str:
-    """The ranked map of the Python code, plus in-scope files of other kinds in full."""
+def _repo_map(worktree: Path, plan: Plan, budget: int) -> str:
+    """In-scope Python files (whole, or in parts the model can read), the ranked map of the
+    rest (at most ``REPO_MAP_TOKENS``), plus in-scope files of other kinds in full."""
     mentions = [plan.ticket.title, plan.ticket.body, plan.summary, *plan.acceptance_criteria]
     repo_map = build_repo_map(
         worktree,
         scope=plan.scope,
         mentions=[*mentions, *plan.tests_to_add],
-        token_budget=REPO_MAP_TOKENS,
+        token_budget=budget,
+        map_tokens=REPO_MAP_TOKENS,
         cache_dir=summary_cache_dir(),
     )
     return "\n".join([repo_map.text, *_other_scope_files(worktree, plan.scope)])
@@ -94,8 +98,11 @@ def _other_scope_files(worktree: Path, scope: list[str]) -> list[str]:
             text = resolve_in_worktree(worktree, path).read_text(encoding="utf-8")
         except (EditPathError, OSError, UnicodeDecodeError):
             continue  # not there yet (the change may create it), outside, or not text
-        if len(text) > budget:
-            break
+        if len(text) > budget:  # never cut silently: say how to read it
+            lines = text.count("\n") + 1
+            parts.append(f"[{path} ({lines} lines) does not fit here: read it with the read_file tool "
+                         "(start_line, end_line) before editing it.]")
+            continue
         budget -= len(text)
         parts.append(f"{path}\n```\n{text}{'' if text.endswith(chr(10)) else chr(10)}```")
     return parts

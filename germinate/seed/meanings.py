@@ -143,6 +143,8 @@ MEANINGS: dict[str, str] = {
     "models.timeout_seconds": "Timeout of one model call.",
     "models.max_retries": "Retries of a model call on transport errors.",
     "models.temperature": "Sampling temperature.",
+    "models.max_context_tokens": "Cap on the code context of one agent prompt, in tokens (default: half the "
+    "model's input window as litellm knows it, 16000 tokens for a model it does not know).",
     "budgets": "Spending limits; crossing one stops cleanly with the reason recorded.",
     "budgets.per_cycle": "Limits for one growth cycle (one ticket).",
     "budgets.per_cycle.dollars": "Most dollars one cycle may spend on models (null: no limit).",

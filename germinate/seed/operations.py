@@ -27,6 +27,7 @@ class Models(Section):
     timeout_seconds: float = Field(120.0, gt=0)
     max_retries: int = Field(2, ge=0)
     temperature: float = Field(0.2, ge=0.0, le=2.0)
+    max_context_tokens: int | None = Field(None, ge=2000)
 
     def for_role(self, role: str) -> str:
         """The model configured for ``role`` (environment overrides are the gateway's job)."""

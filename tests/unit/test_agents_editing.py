@@ -148,3 +148,21 @@ def test_later_rounds_see_the_change_so_far(tmp_path: Path, worktree: Path) -> N
         {"match": r"(?s)The change so far.*\+def slugify", "content": GOOD_EDIT.replace("slugify", "slug")}]})
     implement(gw(seed), seed, PLAN, worktree, round=1, diff="+def slugify(s):\n")
     assert "def slug(" in (worktree / "pkg" / "text.py").read_text()
+
+
+def test_a_long_in_scope_file_is_shown_in_parts_and_edited_after_reading_the_rest(
+        tmp_path: Path, worktree: Path, store: Store) -> None:
+    """The seed caps the context below the file's size: the prompt shows its start and says which
+    line ranges to read; the model reads the end and edits it with an exact SEARCH."""
+    plan = PLAN.model_copy(update={"scope": ["pkg/long.py"]})
+    tail = block("pkg/long.py", "def tail():\n    return 1\n", "def tail():\n    return 2\n")
+    seed, _ = scripted(tmp_path, {"implementer": [
+        {"match": r"(?s)pkg/long.py \(lines 1-\d+ of 403\).*\[pkg/long.py has 403 lines, more than fits here: "
+                  r"lines 1-\d+ are shown above. Read the rest with the read_file tool",
+         "tool_calls": [{"name": "read_file", "arguments": {"path": "pkg/long.py", "start_line": 395}}]},
+        {"match": r"lines 395-403 of 403", "content": tail},
+    ]}, models={"default": f"scripted/{tmp_path / 'transcript.yaml'}", "max_context_tokens": 2000})
+    result = implement(gw(seed, store), seed, plan, worktree, round=1)
+    assert result.stopped_reason == APPLIED
+    assert (worktree / "pkg" / "long.py").read_text().endswith("def tail():\n    return 2\n")
+    assert (worktree / "pkg" / "long.py").read_text().count("LINE_") == 400  # nothing else lost
