@@ -96,9 +96,20 @@ MEANINGS: dict[str, str] = {
     "growth_objectives.priorities": "Free-text priorities, in order, for the architect.",
     "constraints": "Hard limits on code shape and dependencies.",
     "constraints.repo": "Size and complexity limits.",
-    "constraints.repo.max_lines_per_file": "A change may not grow a file beyond this many lines.",
-    "constraints.repo.max_function_length_loc": "A change may not grow a function beyond this many lines.",
-    "constraints.repo.max_cyclomatic_complexity": "A change may not raise a function's cyclomatic complexity (radon) above this.",
+    "constraints.repo.max_lines_per_file": "A change may not take a Python file across this many lines; "
+        "a file already over it may grow by at most `over_limit_file_growth` lines.",
+    "constraints.repo.max_function_length_loc": "A change may not take a function across this length "
+        "(see `function_length_counts`); one already over it may grow by at most `over_limit_function_growth`.",
+    "constraints.repo.max_cyclomatic_complexity": "A change may not take a function's cyclomatic complexity (radon) "
+        "across this; one already over it may rise by at most `over_limit_complexity_growth`.",
+    "constraints.repo.over_limit_file_growth": "Lines a file that was already over `max_lines_per_file` at the base "
+        "may grow by in one change.",
+    "constraints.repo.over_limit_function_growth": "Length a function that was already over "
+        "`max_function_length_loc` at the base may grow by in one change.",
+    "constraints.repo.over_limit_complexity_growth": "Complexity a function that was already over "
+        "`max_cyclomatic_complexity` at the base may rise by in one change.",
+    "constraints.repo.function_length_counts": "`code`: a function's length counts lines of code, not its "
+        "docstring, comments or blank lines; `lines`: every line from `def` to its end.",
     "constraints.dependencies": "Dependency limits.",
     "constraints.dependencies.max_new_dependencies_per_pr": "Most new packages one change may add.",
     "constraints.dependencies.require_issue_link_for_new_dependency": "A new dependency needs a linked ticket.",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -211,6 +211,10 @@ class RepoConstraints(Section):
     max_lines_per_file: int = Field(400, gt=0)
     max_function_length_loc: int = Field(60, gt=0)
     max_cyclomatic_complexity: int = Field(15, gt=0)
+    over_limit_file_growth: int = Field(50, ge=0)
+    over_limit_function_growth: int = Field(5, ge=0)
+    over_limit_complexity_growth: int = Field(0, ge=0)
+    function_length_counts: Literal["code", "lines"] = "code"
 
 
 class DependencyConstraints(Section):
