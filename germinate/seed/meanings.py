@@ -83,8 +83,12 @@ MEANINGS: dict[str, str] = {
     "quality_gates.security.secrets.management": "Where secrets live (informational).",
     "quality_gates.security.secrets.rules": "Free-text secrets rules for the agents.",
     "quality_gates.security.secrets.scan": "Scan added lines for secrets (keys, tokens, private keys) and block them.",
-    "quality_gates.security.secrets.entropy_threshold": "Shannon entropy (bits per character) above which a long string literal looks like a secret.",
-    "quality_gates.security.secrets.allow_patterns": "Regular expressions of strings the secret scan accepts (test fixtures).",
+    "quality_gates.security.secrets.entropy_threshold": "Shannon entropy (bits per character) above which a long "
+        "mixed-case token with digits in code looks like a secret (`#` comments and URLs are not scanned for entropy).",
+    "quality_gates.security.secrets.allow_patterns": "Regular expressions of lines the secret scan accepts.",
+    "quality_gates.security.secrets.allow_paths": "Globs of test-fixture files where only known token shapes "
+        "(cloud/forge/API keys), private keys and credential files block; the entropy and "
+        "`password = \"...\"` heuristics are off there.",
     "growth_objectives": "Where the project should grow.",
     "growth_objectives.roadmap_epics": "Epics the architect turns into tickets when no bug or forge ticket waits.",
     "growth_objectives.roadmap_epics[].id": "Stable identifier of the epic.",

@@ -176,6 +176,7 @@ class SecretsPolicy(Section):
     scan: bool = True
     entropy_threshold: float = Field(4.5, gt=0.0)
     allow_patterns: list[str] = Field(default_factory=list)
+    allow_paths: list[Glob] = Field(default_factory=list)
 
 
 class Security(Section):

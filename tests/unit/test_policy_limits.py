@@ -58,3 +58,33 @@ def test_complexity_already_over_may_not_rise_without_allowance(repo_factory: An
     assert not gates(repo_factory, {"a.py": ladder}, {"a.py": rise})["complexity"].passed
     allowed = seed(constraints={"repo": {"over_limit_complexity_growth": 1}})
     assert gates(repo_factory, {"a.py": ladder}, {"a.py": rise}, the_seed=allowed)["complexity"].passed
+
+
+# --- secrets: real keys still caught, comments, URLs and fixtures are not keys -------------
+
+_COMMIT_URL = "# See https://github.com/more-itertools/more-itertools/commit/9fA3bC2d1E0f4a5B6c7D8e9F0a1b2C3d4E5f6A7b"
+
+
+def test_commit_links_in_comments_and_urls_are_not_tokens(repo_factory: Any) -> None:
+    from germinate.policy.secrets import scan_line
+
+    assert scan_line(_COMMIT_URL, 4.5, [], comments=True) is None
+    assert scan_line('DOC = "https://example.org/a/Zq8r3L0vX9mB2nW7kT4yH6cJ1pF5sD0aVe/raw"', 4.5, []) is None
+    assert scan_line('KEY = "q8Zr3L0vX9mB2nW7kT4yH6cJ1pF5sD0aVe"  # signing key', 4.5, [], comments=True)
+    assert scan_line("# ghp_4kQ9wZr2LmN8xV1bT7yH3cJ6pF0sD5aG2eUo", 4.5, [], comments=True), "token shapes in comments"
+    results = gates(repo_factory, {"a.py": "x = 1\n"}, {"a.py": f"x = 1\n{_COMMIT_URL}\n"})
+    assert results["secrets"].passed
+
+
+def test_fixture_paths_relax_heuristics_but_never_known_keys(repo_factory: Any) -> None:
+    fixtures = seed(quality_gates={"security": {"secrets": {"allow_paths": ["tests/fixtures/**"]}}})
+    fake = 'SIGNED = "q8Zr3L0vX9mB2nW7kT4yH6cJ1pF5sD0aVe"\npassword = "hunter2-42!x"\n'
+    relaxed = gates(repo_factory, {"a.py": "x = 1\n"}, {"tests/fixtures/data.py": fake}, the_seed=fixtures)
+    assert relaxed["secrets"].passed
+    elsewhere = gates(repo_factory, {"a.py": "x = 1\n"}, {"tests/data.py": fake}, the_seed=fixtures)
+    assert not elsewhere["secrets"].passed
+    real = {"tests/fixtures/forge.json": '{"token": "ghp_4kQ9wZr2LmN8xV1bT7yH3cJ6pF0sD5aG2eUo"}\n',
+            "tests/fixtures/aws.py": 'ID = "AKIAIOSFODNN7QX3ZP4M"\n',
+            "tests/fixtures/server.pem": "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\n"}
+    result = gates(repo_factory, {"a.py": "x = 1\n"}, real, the_seed=fixtures)["secrets"]
+    assert not result.passed and len(result.evidence) >= 4  # token, key id, credential file, private key
