@@ -123,10 +123,17 @@ def parse_junit(path: Path) -> list[TestCase]:
             node = case.find(child)
             if node is not None:
                 outcome, message = kind, (node.get("message") or "")[:500]
+                message += _import_error(node.text or "")
                 break
         cases.append(TestCase(id=f"{klass}::{name}" if klass else name, outcome=outcome,  # type: ignore[arg-type]
                               duration_s=float(case.get("time") or 0.0), message=message))
     return cases
+
+
+def _import_error(text: str) -> str:
+    """The ``ImportError`` line of a traceback (a collection error's message alone says nothing)."""
+    lines = [ln.strip() for ln in text.splitlines() if "ModuleNotFoundError" in ln or "ImportError" in ln]
+    return f": {lines[-1].lstrip('E ').strip()[:300]}" if lines else ""
 
 
 PYTEST_NO_RESULTS = {

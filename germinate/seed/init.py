@@ -199,7 +199,7 @@ constraints:
     # Fitted to this repository: its worst case today plus 10% (never below 400/60/15).
     # Crossing a limit blocks; a file or function already over it may grow by the allowance.
     max_lines_per_file: {max_file}  # {worst_file}
-    max_function_length_loc: {max_function}  # lines of code, not docstrings/comments; {worst_function}
+    max_function_length_loc: {max_function}  # code only, not docstrings/comments; {worst_function}
     max_cyclomatic_complexity: {max_complexity}  # {worst_complexity}
     over_limit_file_growth: 50
     over_limit_function_growth: 5
@@ -261,7 +261,7 @@ def render_seed(facts: RepoFacts) -> str:
         pytest_config=facts.pytest_config or "none found",
         setup_line=_setup_line(facts), max_file=facts.limits.max_lines_per_file,
         max_function=facts.limits.max_function_length_loc, max_complexity=facts.limits.max_cyclomatic_complexity,
-        worst_file=_worst(facts.limits.worst_file, "lines"), worst_function=_worst(facts.limits.worst_function, "lines"),
+        worst_file=_worst(facts.limits.worst_file, "lines"), worst_function=_worst(facts.limits.worst_function, "lines of code"),
         worst_complexity=_worst(facts.limits.worst_complexity, "complexity"),
     )
 

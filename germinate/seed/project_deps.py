@@ -14,6 +14,7 @@ import ast
 import configparser
 import contextlib
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,7 @@ def test_setup(repo: Path, pyproject: dict[str, Any]) -> TestSetup:
 
 
 def _shell_word(spec: str) -> str:
-    return spec if re.fullmatch(r"[A-Za-z0-9._\-\[\],]+", spec) else "'" + spec.replace("'", "") + "'"
+    return shlex.quote(spec.strip())
 
 
 def _test_declarations(repo: Path, pyproject: dict[str, Any]) -> tuple[list[str], list[str], list[str], list[str]]:

@@ -21,11 +21,19 @@ def clean_env(home: Path) -> dict[str, str]:
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
 
-def germinate(home: Path, *args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``germinate ARGS`` in a subprocess; the completed process (never raises on exit status)."""
+def germinate(home: Path, *args: str, cwd: Path | None = None, timeout: float = 300,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``germinate ARGS`` in a subprocess; the completed process (never raises on exit status).
+
+    ``env`` adds variables, e.g. ``shared_venv()`` so a test does not build a target venv."""
     home.mkdir(parents=True, exist_ok=True)
-    return subprocess.run([str(GERMINATE), *args], cwd=cwd, env=clean_env(home), capture_output=True,
-                          text=True, timeout=timeout, check=False)
+    return subprocess.run([str(GERMINATE), *args], cwd=cwd, env={**clean_env(home), **(env or {})},
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def shared_venv() -> dict[str, str]:
+    """Use Germinate's own venv (pytest and coverage are there) as the target's: no venv build."""
+    return {"GERMINATE_TARGET_VENV": sys.prefix}
 
 
 def gate_json(home: Path, repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
