@@ -7,8 +7,9 @@ Exit 0 pass, 1 blocked, 2 needs approval, 3 error. The seed is the base commit's
 ``seed.yaml`` (``git show BASE:seed.yaml``), never the working tree's or the change's own:
 a change that loosens the seed is judged by the seed it started from. With ``--patch`` the
 patch is applied (``git apply --3way``) to the base in a temporary worktree and committed
-there; the user's working tree is never touched. Tests run under coverage on base and
-head through the sense machinery unless ``--no-tests``.
+there; the user's working tree is never touched. Tests run under coverage on the head, and
+the base's figures come from its cached snapshot (``germinate sense``, same commit and seed),
+sensed once if missing, unless ``--no-tests``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -157,19 +159,21 @@ def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree
     timings: dict[str, float] = {}
     start = time.perf_counter()
     changes = changeset_between(worktree or repo, base_sha, head_commit)
-    evaluation = base_snapshot = base_worktree = None
+    evaluation = base_snapshot = None
+    base_cached = False
     if run_tests:
         from germinate.workspace import clean_checkout
 
         tests_start = time.perf_counter()
+        tests_start_wall = datetime.now(UTC)
         if worktree is None:
             worktree = stack.enter_context(clean_checkout(repo, head_commit, name=f"gate-head-{uuid.uuid4().hex[:10]}"))
-        base_worktree = stack.enter_context(clean_checkout(repo, base_sha, name=f"gate-base-{uuid.uuid4().hex[:10]}"))
-        evaluation, base_snapshot = measure(repo, loaded, base_sha, changes, worktree, base_worktree)
+        evaluation, base_snapshot = measure(repo, loaded, base_sha, changes, worktree)
+        base_cached = base_snapshot.taken_at < tests_start_wall
         timings["tests_s"] = round(time.perf_counter() - tests_start, 3)
     gates_start = time.perf_counter()
     results = evaluate_gates(loaded.seed, changes, worktree=worktree if run_tests else None,
-                             base_worktree=base_worktree, evaluation=evaluation, base_snapshot=base_snapshot,
+                             base_worktree=None, evaluation=evaluation, base_snapshot=base_snapshot,
                              ticket=None, labels=labels, repo_labels=repo_labels)
     timings["gates_s"] = round(time.perf_counter() - gates_start, 3)
     timings["total_s"] = round(time.perf_counter() - start, 3)
@@ -182,30 +186,29 @@ def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree
         "tests": None if evaluation is None else {
             "status": evaluation.tests.status, "passed": evaluation.tests.passed,
             "failed": evaluation.tests.failed, "coverage": evaluation.coverage.total,
-            "base_coverage": base_snapshot.coverage.total if base_snapshot else None},
+            "base_coverage": base_snapshot.coverage.total if base_snapshot else None,
+            "base_from_cache": base_cached},
         "gates": [r.model_dump() for r in results], "timings": timings,
     }
 
 
-def measure(repo: Path, loaded: Any, base_sha: str, changes: Any, worktree: Path, base_worktree: Path) -> tuple[Any, Any]:
-    """Tests under coverage at base (a minimal Snapshot) and head (an Evaluation), via sense.
+def measure(repo: Path, loaded: Any, base_sha: str, changes: Any, worktree: Path) -> tuple[Any, Any]:
+    """The head's Evaluation (tests under coverage) and the base's Snapshot.
 
-    The two runs are independent processes in separate worktrees: they run side by side.
+    The base comes from the sense cache when that commit was sensed with this seed (by
+    ``germinate sense`` or an earlier gate), so gating many changes on one base runs the base
+    once. Otherwise it is sensed, side by side with the head, and cached for the next call.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from germinate.metrics import evaluate_change, measure_tests
-    from germinate.models import ComplexityReport, GitState, Snapshot
+    from germinate.metrics import evaluate_change
+    from germinate.metrics.snapshot import take_snapshot
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        base_job = pool.submit(measure_tests, base_worktree, loaded.seed, repo=repo)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        base_job = pool.submit(take_snapshot, repo, loaded, ref=base_sha)
         evaluation = evaluate_change(repo, worktree, loaded, base_sha=base_sha, changed_files=changes.paths(),
                                      added_lines=changes.added_line_numbers())
-        tests, coverage = base_job.result()
-    base_snapshot = Snapshot(repo=str(repo), commit=base_sha, seed_hash=loaded.sha256, tests=tests,
-                             coverage=coverage, complexity=ComplexityReport(), git=GitState(sha=base_sha),
-                             health="green" if tests.green else "red")
-    return evaluation, base_snapshot
+        return evaluation, base_job.result()
 
 
 def render(report: dict[str, Any]) -> str:
