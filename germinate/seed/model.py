@@ -165,9 +165,14 @@ class Performance(Section):
     budgets: dict[str, float] = Field(default_factory=dict)
 
 
+GatePolicy = Literal["block", "needs_approval", "allow"]
+"""What a gate's finding does: stop the change, ask a person, or let it through."""
+
+
 class DependencyPolicy(Section):
     allowlist_mode: bool = False
     allowlisted_packages: list[str] = Field(default_factory=list)
+    outside_allowlist: GatePolicy = "block"
 
 
 class SecretsPolicy(Section):
@@ -181,10 +186,6 @@ class SecretsPolicy(Section):
 class Security(Section):
     dependency_policy: DependencyPolicy = Field(default_factory=_defaults(DependencyPolicy))
     secrets: SecretsPolicy = Field(default_factory=_defaults(SecretsPolicy))
-
-
-GatePolicy = Literal["block", "needs_approval", "allow"]
-"""What a gate's finding does: stop the change, ask a person, or let it through."""
 
 
 class FileTypes(Section):
