@@ -24,6 +24,7 @@ from sqlalchemy import (
     create_engine,
     select,
 )
+from sqlalchemy import DateTime as SADateTime
 
 from germinate.errors import StoreError
 from germinate.migrations import current_revision, upgrade
@@ -45,7 +46,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def sample_value(column: Any, n: int) -> Any:
     """A distinctive value for a column of any of the store's types."""
     kind = column.type
-    if isinstance(kind, DateTime):
+    if isinstance(kind, DateTime | SADateTime):  # ours, or as reflected from an older revision
         return STAMP
     if isinstance(kind, JSON):
         return {"n": n, "list": [1, 2.5, "é", None], "nested": {"ok": True}}
