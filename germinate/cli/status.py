@@ -26,9 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _stores(repo: str | None) -> list[tuple[Store, Path | None]]:
     import os
 
-    from germinate.store import Store
-
     from germinate.home import germinate_home
+    from germinate.store import Store
     from germinate.workspace import repo_root
 
     if repo is not None:
