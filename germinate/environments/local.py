@@ -8,6 +8,7 @@ leave processes behind that called ``setsid``. Every run logs a warning that say
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,5 +28,6 @@ class LocalEnvironment:
     def run(self, argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, log: Path,
             network: bool = False, writable: Sequence[Path] = (), readable: Sequence[Path] = ()) -> ExecResult:
         log_.warning(WARNING)
-        code, seconds = execute(argv, cwd=cwd, env=env, timeout=timeout, log=log)
+        with tempfile.TemporaryDirectory(prefix="germinate-home-") as home:  # keeps ~ out of careless reach
+            code, seconds = execute(argv, cwd=cwd, env={**env, "HOME": home}, timeout=timeout, log=log)
         return ExecResult(code, seconds)

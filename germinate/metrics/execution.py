@@ -76,4 +76,8 @@ def _guard(run: TestRun, worktree: Path, base_sha: str, sha: str, env: TargetEnv
     reason = (f"evidence check: {len(forged)} test(s) pass only with this change's test infrastructure and fail "
               f"with the base's ({shown}): a forged pass, or tests that depend on the changed conftest/config. "
               "Fix: keep test infrastructure changes apart from code changes")
-    return run.model_copy(update={"status": "failed", "reason": reason})
+    message = "passes only with the change's test infrastructure; fails with the base's conftest/config"
+    cases = [c.model_copy(update={"outcome": "failed", "message": message}) if c.id in forged else c
+             for c in run.cases]
+    return run.model_copy(update={"status": "failed", "reason": reason, "cases": cases,
+                                  "passed": run.passed - len(forged), "failed": run.failed + len(forged)})
