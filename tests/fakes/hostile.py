@@ -9,6 +9,7 @@ that none of it happened.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -156,9 +157,7 @@ class Witness:
     def cleanup(self) -> None:
         self._server.close()
         for pid in self.leftovers():  # only if the sandbox failed: our own marker, nobody else's
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(int(pid), 9)
-            except OSError:
-                pass
         for planted in Path(sys.prefix).glob(f"lib/python*/site-packages/{self.marker}.pth"):
             planted.unlink()
