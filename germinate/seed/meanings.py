@@ -184,6 +184,14 @@ MEANINGS: dict[str, str] = {
     "execution.change_budget": "Size limits of one change.",
     "execution.change_budget.max_lines_changed": "Most lines added plus removed in one change.",
     "execution.change_budget.max_files_touched": "Most files one change may touch.",
+    "execution.sandbox": "Where target code runs: auto (bubblewrap, else docker/podman), bwrap, docker, or local "
+                         "(no isolation, a warning on every run). With no usable sandbox and no opt-out, nothing runs.",
+    "execution.env_passthrough": "Extra environment variable names passed into sandboxed runs (default: PATH, locale "
+                                 "and the venv's own only; never model keys, forge tokens or PREFECT_*).",
+    "execution.docker_image": "Image of the docker kind; it must run the host's target venv (see docs/security.md).",
+    "execution.memory_mb": "Address-space limit of each sandboxed process, in MiB (0: none).",
+    "execution.max_processes": "Most processes a sandboxed run may have at once (0: no limit).",
+    "execution.max_file_size_mb": "Largest file a sandboxed run may write, in MiB (0: no limit).",
     "checkpoints": "Which changes need a human's approval even when every gate passed.",
     "checkpoints.new_dependency": "A change that adds a dependency needs approval.",
     "checkpoints.seed_changes": "A change to the seed needs approval.",
