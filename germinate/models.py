@@ -38,6 +38,7 @@ class TestCase(Contract):
     outcome: TestOutcome
     duration_s: float = 0.0
     message: str = ""
+    details: str = ""  # the junit <failure>/<error> text: the traceback a fixer needs
 
 
 class TestRun(Contract):
