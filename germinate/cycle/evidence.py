@@ -44,11 +44,14 @@ def pre_gate_findings(repo: str | Path, loaded: LoadedSeed, change: Change, tick
 
 
 def static_gates(repo: str | Path, loaded: LoadedSeed, change: Change, ticket: Ticket) -> list[GateResult]:
-    """The gates that read only the change (paths, sizes, secrets, dependencies...): they run
-    before any of the change's code does, so a blocking security verdict costs no execution."""
-    from germinate.cycle.decide import DYNAMIC_GATES
+    """The gates that read only the committed change (paths, sizes, secrets, dependencies...):
+    they run before any of its code does, so a blocking security verdict costs no execution."""
+    from germinate.policy import run_static_gates
 
-    return [g for g in pre_gate_findings(repo, loaded, change, ticket) if g.name not in DYNAMIC_GATES]
+    if not change.files_changed:
+        return []
+    changes = _changeset(str(Path(change.worktree)), change.base_sha, change.head_sha)
+    return run_static_gates(loaded.seed, changes, ticket=ticket, labels=list(ticket.labels)).results
 
 
 def uncovered_added_lines(change: Change, evaluation: Evaluation) -> dict[str, list[int]]:
