@@ -11,6 +11,7 @@ from germinate.models import (
     Plan,
     Ticket,
 )
+from germinate.models import TestCase as Case
 from germinate.models import TestRun as RunOfTests
 from germinate.seed import Seed
 
