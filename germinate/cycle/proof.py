@@ -42,11 +42,11 @@ def changed_test_files(change: Change) -> list[str]:
     return [p for p in change.files_changed if is_test_module(p) and (Path(change.worktree) / p).is_file()]
 
 
-def _module(path: str) -> str:
+def module_of(path: str) -> str:
     return ".".join(PurePosixPath(path).with_suffix("").parts)
 
 
-def _in_files(case: TestCase, modules: list[str]) -> bool:
+def in_modules(case: TestCase, modules: list[str]) -> bool:
     where = case.id.split("::", 1)[0]
     return any(where == m or where.startswith(m + ".") or where.endswith("." + m) for m in modules)
 
@@ -54,10 +54,10 @@ def _in_files(case: TestCase, modules: list[str]) -> bool:
 def fail_to_pass(head_cases: list[TestCase], base_cases: list[TestCase], test_files: list[str]) -> list[str]:
     """Ids of the changed files' tests that pass at the head and did not pass at the base
     (failed, errored, or never ran because the file could not even be collected)."""
-    modules = [_module(p) for p in test_files]
+    modules = [module_of(p) for p in test_files]
     passed_at_base = {c.id for c in base_cases if c.outcome == "passed"}
     return sorted(c.id for c in head_cases
-                  if c.outcome == "passed" and _in_files(c, modules) and c.id not in passed_at_base)
+                  if c.outcome == "passed" and in_modules(c, modules) and c.id not in passed_at_base)
 
 
 def base_run_of_head_tests(repo: Path, loaded: LoadedSeed, change: Change) -> list[TestCase]:
