@@ -38,6 +38,7 @@ class TestCase(Contract):
     outcome: TestOutcome
     duration_s: float = 0.0
     message: str = ""
+    details: str = ""  # the junit <failure>/<error> text: the traceback a fixer needs
 
 
 class TestRun(Contract):
@@ -77,6 +78,12 @@ class FileCoverage(Contract):
     @property
     def covered_units(self) -> int:
         return self.covered + self.covered_branches
+
+
+def covered_share(files: list[FileCoverage]) -> float | None:
+    """Covered share of what coverage counts in ``files`` (statements, plus branches if measured)."""
+    units = sum(f.units for f in files)
+    return sum(f.covered_units for f in files) / units if units else None
 
 
 class CoverageReport(Contract):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from germinate.metrics.report import failing_tests, first_line, least_covered, most_complex, percent
-from germinate.models import CoverageReport, Snapshot
+if TYPE_CHECKING:  # the metrics package pulls the store and SQLAlchemy: imported when a command runs
+    from germinate.models import CoverageReport, Snapshot
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def headline(snap: Snapshot) -> list[str]:
     """One line per measurement."""
+    from germinate.metrics.report import percent
+
     t, c, cx, g = snap.tests, snap.coverage, snap.complexity, snap.git
     stmts = sum(f.statements for f in c.files.values())
     covered = sum(f.covered for f in c.files.values())
@@ -61,6 +64,8 @@ def section(title: str, rows: list[str]) -> list[str]:
 
 def summary(snap: Snapshot, hot_spots: int = 5) -> list[str]:
     """The human summary: measurements, then hot spots, failing tests, candidates and problems."""
+    from germinate.metrics.report import failing_tests, first_line, least_covered, most_complex
+
     t = snap.tests
     tail = t.log_tail.splitlines()[-15:] if t.status in ("timeout", "error") else []
     return [

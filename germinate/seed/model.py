@@ -38,8 +38,8 @@ __all__ = [
     "ALWAYS_DISALLOWED_WRITES", "AiAccess", "AppRef", "Architecture", "AutomationContract",
     "Budget", "Budgets", "ChangeBudget", "Checkpoints", "CodeStyle", "CodingStandards",
     "Constraints", "Correctness", "CoverageGate", "CriticalPath", "DependencyConstraints",
-    "DependencyPolicy", "Documentation", "Domain", "Epic", "Evaluation", "Execution",
-    "ForbiddenImport", "ForgeConfig", "Glob", "GrowthObjectives", "Labels", "LoadedSeed",
+    "DependencyPolicy", "Documentation", "Domain", "Epic", "Evaluation", "Execution", "FileTypes",
+    "ForbiddenImport", "GatePolicy", "ForgeConfig", "Glob", "GrowthObjectives", "Labels", "LoadedSeed",
     "MergePolicy", "ModelPrice", "Models", "ModuleConstraints", "ModuleContract", "Owner",
     "Patterns", "Performance", "Persona", "Project", "QualityGates", "ROLES",
     "RegressionDetection", "RepoConstraints", "RepoLayout", "Reporting", "RewardWeights",
@@ -165,9 +165,14 @@ class Performance(Section):
     budgets: dict[str, float] = Field(default_factory=dict)
 
 
+GatePolicy = Literal["block", "needs_approval", "allow"]
+"""What a gate's finding does: stop the change, ask a person, or let it through."""
+
+
 class DependencyPolicy(Section):
     allowlist_mode: bool = False
     allowlisted_packages: list[str] = Field(default_factory=list)
+    outside_allowlist: GatePolicy = "block"
 
 
 class SecretsPolicy(Section):
@@ -184,11 +189,19 @@ class Security(Section):
     secrets: SecretsPolicy = Field(default_factory=_defaults(SecretsPolicy))
 
 
+class FileTypes(Section):
+    binary: GatePolicy = "block"
+    bytecode: GatePolicy = "block"
+    symlinks: GatePolicy = "block"
+
+
 class QualityGates(Section):
     ci_required_checks: list[str] = Field(default_factory=list)
     coverage: CoverageGate = Field(default_factory=_defaults(CoverageGate))
     performance: Performance = Field(default_factory=_defaults(Performance))
     security: Security = Field(default_factory=_defaults(Security))
+    test_infrastructure: GatePolicy = "needs_approval"
+    file_types: FileTypes = Field(default_factory=_defaults(FileTypes))
 
 
 # --- growth objectives, constraints, evaluation ---------------------------------------
