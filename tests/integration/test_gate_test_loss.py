@@ -110,3 +110,21 @@ def test_adding_a_test_passes(repo_factory: Any, tmp_path: Path) -> None:
     more = BASE_TESTS + "\n\ndef test_empty():\n    assert chunked([], 3) == []\n"
     code, failed = _judge(repo_factory, tmp_path, more, "add-test")
     assert (code, failed) == (0, {})
+
+
+def test_a_skip_on_a_new_test_passes_but_on_an_old_one_blocks(repo_factory: Any, tmp_path: Path) -> None:
+    new_skipped = BASE_TESTS + ('\n\n@pytest.mark.skipif(True, reason="windows only")\n'
+                                "def test_windows():\n    assert chunked([], 1) == []\n")
+    code, failed = _judge(repo_factory, tmp_path, new_skipped, "new-skipped")
+    assert (code, failed) == (0, {})
+    old_skipped = BASE_TESTS.replace("def test_plain():", "@pytest.mark.skip\ndef test_plain():")
+    code, failed = _judge(repo_factory, tmp_path, old_skipped, "old-skipped")
+    assert code == 1 and "1 skip/xfail marker(s) added" in failed["tests_not_skipped"][0]
+
+
+def test_pytest_options_that_only_look_like_deselection_pass() -> None:
+    from germinate.policy.testsuite import _DESELECT
+
+    assert not _DESELECT.search("pyright --verifytypes itsdangerous --ignoreexternal")
+    assert _DESELECT.search('addopts = "--ignore=tests/slow"') and _DESELECT.search("--ignore-glob '*_slow.py'")
+    assert _DESELECT.search("--deselect tests/test_a.py::test_b")
