@@ -103,6 +103,7 @@ class FunctionMetric(Contract):
     complexity: int
     rank: str
     length: int
+    code_length: int | None = None  # lines of code (no docstring, comments, blanks); None: not measured
 
 
 class FileMetric(Contract):
