@@ -15,7 +15,7 @@ import re
 
 from germinate.diff import FileChange
 from germinate.models import GateResult
-from germinate.policy.collection import FunctionNode, collected_tests
+from germinate.policy.collection import CollectedTest, FunctionNode, collected_tests
 from germinate.policy.context import GateContext, gate, not_measured
 
 TESTS_PASS = "tests_pass"
@@ -93,8 +93,9 @@ def check_tests_kept(ctx: GateContext) -> GateResult:
         if base_tests and (not head_text or not head_text.strip() or not head_tests):
             block.append(f"{change.path}: test module emptied (had {held} tests)")
             continue
+        renamed = _renamed(base_tests, head_tests)
         for name, test in sorted(base_tests.items()):
-            kept = head_tests.get(name)
+            kept = head_tests.get(name) or renamed.get(name)
             if kept is None:
                 block.append(f"{change.path}:{test.node.lineno}: test {name} removed or renamed away")
             elif kept.items < test.items:
@@ -102,6 +103,17 @@ def check_tests_kept(ctx: GateContext) -> GateResult:
                              f"{test.items} -> {kept.items}")
     return gate(TESTS_KEPT, ok="no test deleted, renamed away or emptied", block=block,
                 what="tests removed")
+
+
+def _body(test: CollectedTest) -> str:
+    node = test.node
+    return "|".join(ast.dump(part) for part in [*node.decorator_list, node.args, *node.body])
+
+
+def _renamed(base: dict[str, CollectedTest], head: dict[str, CollectedTest]) -> dict[str, CollectedTest]:
+    """Base tests gone by name whose code is at the head under a new name: renamed, not lost."""
+    added = {_body(t): t for name, t in head.items() if name not in base}
+    return {name: added[_body(t)] for name, t in base.items() if name not in head and _body(t) in added}
 
 
 def _skip_markers(tree: ast.Module, skip: list[tuple[int, int]] = []) -> list[int]:  # noqa: B006 - read only

@@ -13,9 +13,11 @@ Each blocking finding is classified by the rule its gate enforces:
   ``automation_contract.ai_access.write_paths`` or to CI config, more than the change budget,
   a new runtime package off the allowlist, a size limit crossed, tests deleted or weakened,
   a binary or symlink added);
-- **false positive**: the gate claims something the commit does not do (a "secret" that is no
-  key, a parse error in valid Python, a test "removed" that is still there...). These are
-  listed with their evidence for a person to read; the classification is printed, not assumed.
+- **false finding**: the gate claims something the commit does not do (a "secret" that is no
+  key, a parse error in valid Python, dev tooling called "a new runtime package"...). A commit
+  whose every blocking finding is false is a **false positive** (the verdict is wrong); one
+  also blocked for a fair reason is counted apart. Every block is printed with its evidence
+  for a person to check the classification.
 
 Run: ``python tests/benchmarks/bench_gate_history.py [--commits 60] [--tests] [PROJECT...]``.
 """
@@ -136,22 +138,28 @@ def _named_packages(evidence: list[str]) -> set[str]:
 
 
 def classify(report: dict, runtime: set[str]) -> tuple[str, list[str]]:
-    """(pass | approval | fair | false_positive | error, causes)."""
+    """(pass | approval | fair | fair_false_finding | false_positive | error, causes).
+
+    ``false_positive``: every blocking finding is false, so the verdict itself is wrong;
+    ``fair_false_finding``: blocked rightly by the seed, but one of the findings is false.
+    """
     if report["verdict"] == "error":
         return "error", [report.get("error", "")[:200]]
     blocks = [g for g in report["gates"] if not g["passed"] and g["severity"] == "block"]
     if not blocks:
         return ("approval" if report["verdict"] == "needs_approval" else "pass"), []
-    causes = [f"{g['name']}: {g['evidence'][0] if g['evidence'] else g['message']}"[:160] for g in blocks]
-    false = [g["name"] for g in blocks if g["name"] in FACT_GATES or g["name"] not in SEED_RULES]
-    for g in blocks:  # "a new runtime package": false when none of the named packages is one
+    causes, false = [], set()
+    for g in blocks:
+        causes.append(f"{g['name']}: {g['evidence'][0] if g['evidence'] else g['message']}"[:160])
         named = _named_packages(g["evidence"])
-        if g["name"] == "dependencies" and named and not named & runtime:
-            false.append("dependencies")
-            causes.append(f"  (not runtime packages at the head: {', '.join(sorted(named))})")
-    if false:
-        return "false_positive", causes
-    return "fair", causes
+        if g["name"] in FACT_GATES or g["name"] not in SEED_RULES:
+            false.add(g["name"])
+        elif g["name"] == "dependencies" and named and not named & runtime:  # "a new runtime package"
+            false.add(g["name"])
+            causes.append(f"  (false: not runtime packages at the head: {', '.join(sorted(named))})")
+    if not false:
+        return "fair", causes
+    return ("false_positive" if len(false) == len(blocks) else "fair_false_finding"), causes
 
 
 def replay(name: str, count: int, tests: bool, work: Path) -> Counter[str]:
@@ -174,16 +182,22 @@ def replay(name: str, count: int, tests: bool, work: Path) -> Counter[str]:
         for cause in causes:
             gate_counts[f"{kind}:{cause.split(':', 1)[0]}"] += 1
         if kind not in ("pass",):
-            print(f"  {sha[:10]} {kind:<14} {subject}")
+            print(f"  {sha[:10]} {kind:<18} {subject}", flush=True)
             for cause in causes:
                 print(f"      - {cause}")
     elapsed = time.perf_counter() - started
     total = sum(tally.values())
-    print(f"  result: {tally['pass']} pass, {tally['approval']} need approval, {tally['fair']} fair blocks, "
-          f"{tally['false_positive']} false positives ({tally['false_positive'] / total:.1%}), "
-          f"{tally['error']} errors; {elapsed:.0f} s ({elapsed / total:.1f} s per gate)")
+    print(f"  result: {_summary(tally)}; {elapsed:.0f} s ({elapsed / total:.1f} s per gate)")
     print(f"  blocks by gate: {dict(sorted(gate_counts.items()))}")
     return tally
+
+
+def _summary(tally: Counter[str]) -> str:
+    total = sum(tally.values())
+    return (f"{total} commits: {tally['pass']} pass, {tally['approval']} need approval, {tally['fair']} fair blocks, "
+            f"{tally['fair_false_finding']} fair blocks with a false finding "
+            f"({tally['fair_false_finding'] / total:.1%}), {tally['false_positive']} false positives "
+            f"({tally['false_positive'] / total:.1%}), {tally['error']} errors")
 
 
 def main() -> int:
@@ -202,9 +216,7 @@ def main() -> int:
             grand += replay(name, args.commits, args.tests, Path(tmp))
     total = sum(grand.values())
     if total:
-        print(f"\nall: {total} commits, {grand['pass']} pass, {grand['approval']} need approval, "
-              f"{grand['fair']} fair blocks, {grand['false_positive']} false positives "
-              f"({grand['false_positive'] / total:.1%}), {grand['error']} errors")
+        print(f"\nall: {_summary(grand)}")
     return 1 if grand["error"] else 0
 
 

@@ -128,3 +128,13 @@ def test_pytest_options_that_only_look_like_deselection_pass() -> None:
     assert not _DESELECT.search("pyright --verifytypes itsdangerous --ignoreexternal")
     assert _DESELECT.search('addopts = "--ignore=tests/slow"') and _DESELECT.search("--ignore-glob '*_slow.py'")
     assert _DESELECT.search("--deselect tests/test_a.py::test_b")
+
+
+def test_a_renamed_test_is_kept_but_a_renamed_and_emptied_one_is_not(repo_factory: Any, tmp_path: Path) -> None:
+    renamed = BASE_TESTS.replace("def test_plain():", "def test_plain_chunks():")
+    code, failed = _judge(repo_factory, tmp_path, renamed, "renamed")
+    assert (code, failed) == (0, {})
+    hollow = BASE_TESTS.replace("def test_plain():\n    assert chunked([1], 1) == [[1]]\n",
+                                "def test_plain_chunks():\n    pass\n")
+    code, failed = _judge(repo_factory, tmp_path, hollow, "hollow")
+    assert code == 1 and "test test_plain removed or renamed away" in failed["tests_kept"][0]
