@@ -200,8 +200,14 @@ quality_gates:
     no_decrease: true    # a change may not lower total coverage
   security:
     dependency_policy:
-      allowlist_mode: true  # a new dependency outside this list needs a human
+      # A new runtime package outside this list blocks the change; one on the list still
+      # pauses for a person (checkpoints.new_dependency). Written from the runtime
+      # dependencies only (not build backends, test, docs or dev tools).
+      allowlist_mode: true
+      outside_allowlist: block  # or needs_approval: a person decides instead
       allowlisted_packages:{allowlist}
+    secrets:
+      allow_paths: []  # test fixtures where only known key shapes block, e.g. "tests/fixtures/**"
 
 constraints:
   repo:
@@ -244,7 +250,7 @@ execution:
   change_budget: {{max_lines_changed: 400, max_files_touched: 10}}
 
 checkpoints:
-  new_dependency: true  # pause for a human when a change adds a dependency
+  new_dependency: true  # a change that adds a dependency needs a person's approval
   seed_changes: true
   security_critical_paths: []
 

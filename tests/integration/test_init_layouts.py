@@ -65,6 +65,10 @@ def test_init_reads_test_and_runtime_dependencies(layout: str, repo_factory: Any
     assert seed.execution.setup_command == setup
     assert seed.quality_gates.security.dependency_policy.allowlisted_packages == runtime
     assert f"setup         {setup}" in proc.stdout
+    text = (repo / "seed.yaml").read_text()  # the comments say what the gates do
+    assert "outside this list blocks the change" in text and "outside_allowlist: block" in text
+    policy = seed.quality_gates.security.dependency_policy
+    assert policy.allowlist_mode and policy.outside_allowlist == "block"
     assert germinate(tmp_path / "user", "validate", str(repo)).returncode == 0
 
 
