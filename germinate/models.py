@@ -80,6 +80,12 @@ class FileCoverage(Contract):
         return self.covered + self.covered_branches
 
 
+def covered_share(files: list[FileCoverage]) -> float | None:
+    """Covered share of what coverage counts in ``files`` (statements, plus branches if measured)."""
+    units = sum(f.units for f in files)
+    return sum(f.covered_units for f in files) / units if units else None
+
+
 class CoverageReport(Contract):
     available: bool
     branch: bool = False  # the target measures branch coverage (``branch = true``): figures include branches
@@ -97,6 +103,7 @@ class FunctionMetric(Contract):
     complexity: int
     rank: str
     length: int
+    code_length: int | None = None  # lines of code (no docstring, comments, blanks); None: not measured
 
 
 class FileMetric(Contract):

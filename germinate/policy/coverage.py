@@ -9,7 +9,7 @@ and the no-decrease gate stops it from sliding further.
 from __future__ import annotations
 
 from germinate.globs import glob_match
-from germinate.models import CoverageReport, GateResult
+from germinate.models import CoverageReport, GateResult, covered_share
 from germinate.policy.context import GateContext, gate, not_measured
 
 COVERAGE_FLOOR = "coverage_floor"
@@ -22,9 +22,6 @@ NAMES = (COVERAGE_FLOOR, CRITICAL_COVERAGE, COVERAGE_NO_DECREASE, DIFF_COVERAGE)
 def path_coverage(report: CoverageReport, pattern: str) -> float | None:
     """Covered share in files matching ``pattern`` (statements, plus branches when the target
     measures them: the same figure as the total); None if no such file."""
-    # Imported here: the metrics package pulls the store, and `germinate validate` lists the gates.
-    from germinate.metrics.coverage import covered_share
-
     if pattern in report.critical_paths:
         return report.critical_paths[pattern]
     return covered_share([f for p, f in report.files.items() if glob_match(p, pattern)])
