@@ -138,6 +138,7 @@ MEANINGS: dict[str, str] = {
     "automation_contract.merge_policy": "How changes land.",
     "automation_contract.merge_policy.allow_auto_merge": "If true, a change that passes every gate lands without a human; otherwise it waits for approval.",
     "automation_contract.merge_policy.require_human_review_from": "Handles whose approval is required (on the forge).",
+    "automation_contract.merge_policy.trusted_reviewers": "Forge logins whose reviews and comments may start a round and reach the implementer although the forge does not call them OWNER, MEMBER or COLLABORATOR (everyone in `require_human_review_from` is trusted too). Anyone else's feedback is recorded and ignored.",
     "models": "Which LLM plays each role (any litellm model string; `scripted/<file>` for tests).",
     "models.architect": "Model that plans tickets (default: `models.default`).",
     "models.implementer": "Model that writes edits.",

@@ -295,6 +295,7 @@ class TaskLabels(Section):
 class MergePolicy(Section):
     allow_auto_merge: bool = False
     require_human_review_from: list[str] = Field(default_factory=list)
+    trusted_reviewers: list[str] = Field(default_factory=list)
 
 
 class AutomationContract(Section):
