@@ -12,8 +12,9 @@ there; the user's working tree is never touched.
 Static gates (paths, file types, limits, test infrastructure, dependencies, imports, secrets,
 labels, checkpoints) run first, on the committed change as git holds it. If one blocks, the
 evaluation ends there: nothing of the change is checked out, installed or run, and the report
-says so (``stopped``). Otherwise tests run under coverage on base and head through the sense
-machinery (unless ``--no-tests``) and the dynamic gates (tests pass, coverage) read them.
+says so (``stopped``). Otherwise tests run under coverage on the head (unless ``--no-tests``);
+the base's figures come from its cached snapshot (``germinate sense``, same commit and seed),
+sensed once if missing; the dynamic gates (tests pass, coverage) read them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +176,7 @@ def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree
     static = run_static_gates(loaded.seed, changes, labels=labels, repo_labels=repo_labels)
     timings["static_gates_s"] = round(time.perf_counter() - start, 3)
     evaluation = base_snapshot = None
+    base_cached = False
     stopped = None
     if static.blocked:
         names = ", ".join(dict.fromkeys(r.name for r in static.blocking()))
@@ -184,9 +187,15 @@ def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree
     else:
         try:
             if run_tests:
+                from germinate.workspace import clean_checkout
+
                 tests_start = time.perf_counter()
-                evaluation, base_snapshot = _measure_in_checkouts(repo, loaded, base_sha, head_commit, changes,
-                                                                  worktree, stack)
+                tests_start_wall = datetime.now(UTC)
+                if worktree is None:
+                    worktree = stack.enter_context(
+                        clean_checkout(repo, head_commit, name=f"gate-head-{uuid.uuid4().hex[:10]}"))
+                evaluation, base_snapshot = measure(repo, loaded, base_sha, changes, worktree)
+                base_cached = base_snapshot.taken_at < tests_start_wall
                 timings["tests_s"] = round(time.perf_counter() - tests_start, 3)
             gates_start = time.perf_counter()
             dynamic = run_dynamic_gates(loaded.seed, changes, evaluation=evaluation, base_snapshot=base_snapshot)
@@ -206,7 +215,8 @@ def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree
         "tests": None if evaluation is None else {
             "status": evaluation.tests.status, "passed": evaluation.tests.passed,
             "failed": evaluation.tests.failed, "coverage": evaluation.coverage.total,
-            "base_coverage": base_snapshot.coverage.total if base_snapshot else None},
+            "base_coverage": base_snapshot.coverage.total if base_snapshot else None,
+            "base_from_cache": base_cached},
         "gates": [r.model_dump() for r in results], "timings": timings,
     }
 
@@ -219,35 +229,23 @@ def _unmeasurable(name: str, why: str) -> Any:
                       message=f"not measured: git cannot check the change out ({why.splitlines()[-1][:200]})")
 
 
-def _measure_in_checkouts(repo: Path, loaded: Any, base_sha: str, head_commit: str, changes: Any,
-                          worktree: Path | None, stack: ExitStack) -> tuple[Any, Any]:
-    from germinate.workspace import clean_checkout
+def measure(repo: Path, loaded: Any, base_sha: str, changes: Any, worktree: Path) -> tuple[Any, Any]:
+    """The head's Evaluation (tests under coverage) and the base's Snapshot.
 
-    if worktree is None:
-        worktree = stack.enter_context(clean_checkout(repo, head_commit, name=f"gate-head-{uuid.uuid4().hex[:10]}"))
-    base_worktree = stack.enter_context(clean_checkout(repo, base_sha, name=f"gate-base-{uuid.uuid4().hex[:10]}"))
-    return measure(repo, loaded, base_sha, changes, worktree, base_worktree)
-
-
-def measure(repo: Path, loaded: Any, base_sha: str, changes: Any, worktree: Path, base_worktree: Path) -> tuple[Any, Any]:
-    """Tests under coverage at base (a minimal Snapshot) and head (an Evaluation), via sense.
-
-    The two runs are independent processes in separate worktrees: they run side by side.
+    The base comes from the sense cache when that commit was sensed with this seed (by
+    ``germinate sense`` or an earlier gate), so gating many changes on one base runs the base
+    once. Otherwise it is sensed, side by side with the head, and cached for the next call.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from germinate.metrics import evaluate_change, measure_tests
-    from germinate.models import ComplexityReport, GitState, Snapshot
+    from germinate.metrics import evaluate_change
+    from germinate.metrics.snapshot import take_snapshot
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        base_job = pool.submit(measure_tests, base_worktree, loaded.seed, repo=repo)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        base_job = pool.submit(take_snapshot, repo, loaded, ref=base_sha)
         evaluation = evaluate_change(repo, worktree, loaded, base_sha=base_sha, changed_files=changes.paths(),
                                      added_lines=changes.added_line_numbers())
-        tests, coverage = base_job.result()
-    base_snapshot = Snapshot(repo=str(repo), commit=base_sha, seed_hash=loaded.sha256, tests=tests,
-                             coverage=coverage, complexity=ComplexityReport(), git=GitState(sha=base_sha),
-                             health="green" if tests.green else "red")
-    return evaluation, base_snapshot
+        return evaluation, base_job.result()
 
 
 def render(report: dict[str, Any]) -> str:

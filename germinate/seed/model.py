@@ -181,6 +181,7 @@ class SecretsPolicy(Section):
     scan: bool = True
     entropy_threshold: float = Field(4.5, gt=0.0)
     allow_patterns: list[str] = Field(default_factory=list)
+    allow_paths: list[Glob] = Field(default_factory=list)
 
 
 class Security(Section):
@@ -224,6 +225,10 @@ class RepoConstraints(Section):
     max_lines_per_file: int = Field(400, gt=0)
     max_function_length_loc: int = Field(60, gt=0)
     max_cyclomatic_complexity: int = Field(15, gt=0)
+    over_limit_file_growth: int = Field(50, ge=0)
+    over_limit_function_growth: int = Field(5, ge=0)
+    over_limit_complexity_growth: int = Field(0, ge=0)
+    function_length_counts: Literal["code", "lines"] = "code"
 
 
 class DependencyConstraints(Section):
