@@ -191,7 +191,8 @@ quality_gates:
     no_decrease: true    # a change may not lower total coverage
   security:
     dependency_policy:
-      allowlist_mode: true  # a new dependency outside this list needs a human
+      allowlist_mode: true  # a new runtime dependency outside this list needs a human
+      outside_allowlist: needs_approval  # or block; build-system requires are not runtime deps
       allowlisted_packages:{allowlist}
 
 constraints:
