@@ -95,6 +95,7 @@ MEANINGS: dict[str, str] = {
     "quality_gates.file_types.binary": "A binary file added or changed: `block`, `needs_approval` or `allow` (no gate can read it).",
     "quality_gates.file_types.bytecode": "A compiled Python file (`.pyc`, `.pyo`, `__pycache__/`): `block`, `needs_approval` or `allow`.",
     "quality_gates.file_types.symlinks": "A symlink added or changed inside the repository: `block`, `needs_approval` or `allow`. A symlink that points outside the repository or at a protected path always blocks.",
+    "quality_gates.file_types.submodules": "A git submodule (gitlink) added or moved: `block`, `needs_approval` or `allow` (its code comes from another repository no gate reads).",
     "growth_objectives": "Where the project should grow.",
     "growth_objectives.roadmap_epics": "Epics the architect turns into tickets when no bug or forge ticket waits.",
     "growth_objectives.roadmap_epics[].id": "Stable identifier of the epic.",

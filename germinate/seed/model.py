@@ -193,6 +193,7 @@ class FileTypes(Section):
     binary: GatePolicy = "block"
     bytecode: GatePolicy = "block"
     symlinks: GatePolicy = "block"
+    submodules: GatePolicy = "block"
 
 
 class QualityGates(Section):
