@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from germinate.policy.depfiles import Unreadable, build_requirements, dependency_specs, included_files
+from germinate.policy.depfiles import (
+    Unreadable,
+    build_requirements,
+    dependency_specs,
+    included_files,
+)
 
 
 def test_setup_py_literals_names_and_concatenation() -> None:
