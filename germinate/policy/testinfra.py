@@ -151,9 +151,10 @@ def _reasons(ctx: GateContext, change: FileChange, named: set[str], make: bool,
     reasons: list[str] = []
     for path in change.paths():
         name = posixpath.basename(path)
-        if name in _BY_NAME:
-            reasons.append(_BY_NAME[name])
-        elif name.endswith(".pth"):
+        folded = name.lower()  # CONFTEST.py is conftest.py on a case-insensitive checkout
+        if folded in _BY_NAME:
+            reasons.append(_BY_NAME[folded])
+        elif folded.endswith(".pth"):
             reasons.append("a .pth file runs at every interpreter start-up")
         if path in named:
             reasons.append("the seed's test or setup command runs this file")
