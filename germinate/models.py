@@ -230,6 +230,8 @@ class ReviewComment(Contract):
     line: int | None = None
     severity: Literal["blocker", "major", "minor", "nit"] = "minor"
     body: str
+    author: str = ""  # forge login of a person's comment ("" for the model reviewer)
+    author_association: str = ""  # the forge's word for who they are: OWNER, MEMBER, NONE...
 
 
 class Review(Contract):

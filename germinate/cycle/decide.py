@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from germinate.models import Change, Decision, GateResult, Reward, Ticket
+from germinate.policy import DYNAMIC_GATES as policy_dynamic_gates
 from germinate.policy import architecture, coverage, limits, testsuite
 from germinate.policy import paths as path_gates
 from germinate.seed import Seed
@@ -37,8 +38,9 @@ FIXABLE_GATES: frozenset[str] = frozenset({
     testsuite.TESTS_KEPT, testsuite.TESTS_NOT_SKIPPED, testsuite.ASSERTIONS_KEPT, *coverage.NAMES,
     architecture.FORBIDDEN_IMPORTS, "ticket_proof",
 })
-# Gates whose result needs the change's tests to have run (the rest are static).
-DYNAMIC_GATES: frozenset[str] = frozenset({testsuite.TESTS_PASS, *coverage.NAMES})
+# Gates whose result needs the change's tests to have run (the rest are static): one list,
+# in germinate.policy, next to the gates themselves.
+DYNAMIC_GATES: frozenset[str] = policy_dynamic_gates
 ApprovalAction = Literal["approve", "reject", "request_changes", "timeout"]
 
 
