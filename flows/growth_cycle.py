@@ -30,9 +30,11 @@ from germinate.cycle.act import human_feedback
 from germinate.cycle.decide import Approval
 from germinate.cycle.lease import HeldLease, attach_cycle, claim
 from germinate.cycle.records import cycle_id_for, record_decision, start_cycle
+from germinate.cycle.recovery import dead_flow_run, mark_crashed
 from germinate.errors import BudgetExceeded, GerminateError
 from germinate.models import Change, CycleReport, Decision, Evaluation, Plan, Snapshot, Ticket
 from germinate.seed import LoadedSeed, growth_seed
+from germinate.store import Store
 from germinate.workspace import ensure_usable, head_sha
 from tasks._caching import lean, persisted
 from tasks._context import open_store
@@ -182,6 +184,7 @@ def _grow_ticket(repo: str, loaded: LoadedSeed, ticket: Ticket, before: Snapshot
         cycle_id = cycle_id_for(store, ticket.id, before.commit)
         attach_cycle(store, project, ticket.id, cycle_id)
         flow_run_id = current_flow_run_id()
+        _end_the_dead_run(store, cycle_id, flow_run_id)
         branch, worktree = prepare_worktree_task(repo, ticket.id, before.commit)
         start_cycle(store, cycle_id=cycle_id, project=project, ticket=ticket, flow_run_id=flow_run_id,
                     base_sha=before.commit, branch=branch, seed_hash=loaded.sha256)
@@ -204,6 +207,20 @@ def _grow_ticket(repo: str, loaded: LoadedSeed, ticket: Ticket, before: Snapshot
                   key=artifact_key("plan", project, ticket.id), description=f"plan for {ticket.id}")
     update_progress(progress, 20, "planned; acting")
     return _act_decide_land(state, plan, approve=approve, started=started)
+
+
+def _end_the_dead_run(store: Store, cycle_id: str, flow_run_id: str) -> None:
+    """Resuming a killed cycle: its old flow run (and grow run) end Crashed, not RUNNING."""
+    dead = dead_flow_run(store, cycle_id, flow_run_id)
+    if dead is None:
+        return
+    try:
+        marked = mark_crashed(dead, f"its process died; cycle {cycle_id} resumed by flow run {flow_run_id}")
+    except Exception as exc:  # noqa: BLE001 - a state we cannot set must not stop the resumed cycle
+        get_run_logger().warning("Could not mark the killed flow run %s Crashed: %s", dead, exc)
+        return
+    get_run_logger().info("Resuming cycle %s; the killed flow run(s) %s are now Crashed", cycle_id,
+                          ", ".join(marked) or "(already final)")
 
 
 def _record_early(repo: str, decision: Decision) -> None:
