@@ -1,6 +1,7 @@
 """How stage results are cached and persisted: by content, under the germinate home.
 
-A cache key is the SHA-256 of the task's source and the content that determines its result
+A cache key is the SHA-256 of the task's source, the target's identity (its path and remote:
+two clones share commit SHAs, never results) and the content that determines its result
 (commit SHAs, seed hash, ticket and plan hashes, round numbers), so a run killed and started
 again finds every completed stage's result and repeats no paid model call for it.
 """
@@ -41,11 +42,29 @@ def _part(value: object) -> str:
     return str(value)
 
 
+@cache
+def target_identity(repo: str) -> str:
+    """Which repository a result belongs to: its resolved path and its ``origin`` remote.
+
+    Two clones share commit SHAs; a result cached for one (it names that clone's worktree)
+    must never be served to the other."""
+    from germinate.workspace import run_git
+
+    path = Path(repo).expanduser().resolve()
+    try:
+        origin = run_git(path, "config", "--get", "remote.origin.url", check=False).strip()
+    except Exception:  # noqa: BLE001 - not a repository (yet): the path alone identifies it
+        origin = ""
+    return f"{path}\0{origin}"
+
+
 def content_key(parts: KeyParts) -> Callable[[TaskRunContext, dict[str, Any]], str]:
-    """A ``cache_key_fn``: task source + the content ``parts(parameters)`` names."""
+    """A ``cache_key_fn``: task source + the target's identity + the content ``parts(parameters)`` names."""
 
     def key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
         digest = hashlib.sha256(_source_hash(context.task.fn).encode())
+        if parameters.get("repo"):
+            digest.update(b"\0" + target_identity(str(parameters["repo"])).encode())
         for value in parts(parameters):
             digest.update(b"\0" + _part(value).encode())
         return f"{context.task.name}-{digest.hexdigest()[:40]}"
