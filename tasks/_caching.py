@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import logging
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from prefect.context import TaskRunContext
 from prefect.filesystems import LocalFileSystem
 from prefect.utilities.annotations import opaque
 
+from germinate.errors import GerminateError
 from germinate.home import germinate_home
 from germinate.models import ComplexityReport, CoverageReport, Evaluation, Snapshot
 from germinate.seed import LoadedSeed
@@ -136,3 +138,25 @@ def lean(task: Any) -> LeanTask:
 def persisted(task: Any) -> LeanTask:
     """``task`` with its results persisted under the current germinate home (and called lean)."""
     return lean(task.with_options(result_storage=result_storage(), persist_result=True))
+
+
+class HandledErrorsWithoutTraceback(logging.Filter):
+    """Prefect logs every failed task run with its traceback. A ``GerminateError`` (a budget, a
+    model that did not answer, a refused write) is an outcome the cycle handles and reports
+    with its reason and fix: it is logged as that one line, without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], GerminateError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_handled_errors() -> None:
+    """Install the filter on Prefect's task-run and flow-run loggers (once)."""
+    for name in ("prefect.task_runs", "prefect.flow_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, HandledErrorsWithoutTraceback) for f in logger.filters):
+            logger.addFilter(HandledErrorsWithoutTraceback())
+
+
+quiet_handled_errors()
