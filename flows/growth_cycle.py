@@ -267,19 +267,41 @@ def _decide_with_people(state: CycleState, plan: Plan, approve: ApproveMode) -> 
 def _act_decide_land(state: CycleState, plan: Plan, *, approve: ApproveMode, started: datetime) -> CycleReport:
     decided = _decide_with_people(state, plan, approve)
     decision, change, evaluation = decided.decision, decided.change, decided.evaluation
-    change_url = ""
-    if decision.outcome in ("merged", "pr_opened") and evaluation is not None:
+    change_url, approval = "", decided.approval
+    asked_again = 0
+    while decision.outcome in ("merged", "pr_opened") and evaluation is not None:
         update_progress(state.progress, 90, "landing")
         landing = lean(land_task)(state.repo, state.loaded, plan, decision, change, before=state.before,
-                            evaluation=evaluation, approve=approve, approval=decided.approval)
+                                  evaluation=evaluation, approve=approve, approval=approval)
         decision, change_url = landing.decision, landing.change_url
         evaluation = landing.evaluation or evaluation
+        if decision.outcome != "awaiting_human" or landing.change is None or asked_again > MAX_ASKED_AGAIN:
+            break
+        # the base moved while the change waited and the rebase changed what was approved: ask again
+        change, asked_again = landing.change, asked_again + 1
+        approval = _ask_again(state, plan, decision, change, asked_again)
+        decision = _decide(state, plan, change, evaluation, approve, approval, decision.advisory)
     after = evaluation.coverage.total if evaluation else None
     report = _report(state.cycle_id, state.loaded.seed.project.name, started, ticket=plan.ticket,
                      decision=decision, before=state.before, after=after, change_url=change_url, repo=state.repo)
     report = lean(log_task)(state.repo, report, plan, change.diff, state.before, evaluation, state.worktree)
     update_progress(state.progress, 100, f"{decision.outcome}: {decision.reason[:200]}", wait=True)
     return report
+
+
+# How often a rebased change whose content changed is shown to a person again before it defers.
+MAX_ASKED_AGAIN = 2
+
+
+def _ask_again(state: CycleState, plan: Plan, decision: Decision, change: Change, n: int) -> Approval:
+    """A new pause for the rebased change (its own key: the earlier answer does not apply)."""
+    seed = state.loaded.seed
+    update_progress(state.progress, 85, "the rebase changed the approved change; waiting for a person again")
+    answer = wait_for_approval(decision, plan, change.diff, round=100 + n,
+                               timeout_minutes=seed.checkpoints.approval_timeout_minutes)
+    approval_id = record_approval_task(state.repo, state.cycle_id, answer.action, answer.by, answer.comment,
+                                       change.head_sha)
+    return answer.model_copy(update={"approval_id": approval_id})
 
 
 def _plan_markdown(plan: Plan) -> str:
