@@ -30,7 +30,11 @@ def git(repo: Path, *args: str) -> str:
 def person(repo: Path, move_main: Callable[[Path], None], stop: threading.Event, answered: list[str]) -> None:
     """Answers every pause with approve; before the first answer, someone commits to main."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
     from prefect.client.schemas.objects import StateType
     from prefect.flow_runs import resume_flow_run
 
