@@ -163,7 +163,10 @@ MEANINGS: dict[str, str] = {
     "models.maintainer": "Model that writes advisory notes at the decision.",
     "models.fallbacks": "Models tried in order when a call to the role's model fails.",
     "models.prices": "Prices for models litellm does not know (local models), so budgets stay exact.",
-    "models.timeout_seconds": "Timeout of one model call.",
+    "models.timeout_seconds": "Timeout of one model call (lowered to the cycle's remaining wall time).",
+    "models.max_output_tokens": "Most tokens one answer may have, by role (`implementer: 8000`) or "
+    "`default` (4096 when unset); sent as `max_tokens`, lowered to the model's own limit and to what "
+    "the budgets have left.",
     "models.max_retries": "Retries of a model call on transport errors.",
     "models.temperature": "Sampling temperature.",
     "budgets": "Spending limits; crossing one stops cleanly with the reason recorded.",
