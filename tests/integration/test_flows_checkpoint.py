@@ -127,7 +127,12 @@ def test_request_changes_sends_the_comment_to_the_implementer_then_approve_lands
     assert [a for a, _ in approvals(target)] == ["request_changes", "approve"]
     assert flow_run(report.flow_run_id).state.name == "Merged"
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
 
     with get_client(sync_client=True) as client:
         tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[report.flow_run_id])))
