@@ -65,6 +65,24 @@ def repo_factory(tmp_path: Path) -> Iterator:
 
 
 @pytest.fixture(scope="session")
+def pg_cluster() -> Iterator:
+    """One throwaway PostgreSQL cluster per session (skips with the reason when impossible)."""
+    from tests.postgres import PostgresCluster
+
+    cluster = PostgresCluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:  # type: ignore[no-untyped-def]
+    """A fresh, empty PostgreSQL database in the session's cluster."""
+    return str(pg_cluster.new_database())
+
+
+@pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One Prefect test server for the whole session (~15-20 s to start)."""
     from prefect.testing.utilities import prefect_test_harness

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the metrics package pulls the store and SQLAlchemy: imported when a command runs
-    from germinate.models import Snapshot
+    from germinate.models import CoverageReport, Snapshot
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,11 +40,19 @@ def headline(snap: Snapshot) -> list[str]:
         f"health       {snap.health}",
         f"tests        {t.status}: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped "
         f"in {t.duration_s:.1f}s ({t.command})",
-        f"coverage     {percent(c.total)} ({covered}/{stmts} statements, {len(c.files)} files); critical: {crit}",
+        f"coverage     {percent(c.total)} ({covered}/{stmts} statements{_branches(c)}, {len(c.files)} files); "
+        f"critical: {crit}",
         f"complexity   mean {cx.mean_complexity:.2f}, max {cx.max_complexity}; MI mean {cx.mean_mi:.1f}; "
         f"{len(cx.files)} files",
         f"limits       {len(cx.files_over_limit)} files, {len(cx.functions_over_limit)} functions over the seed's limits",
     ]
+
+
+def _branches(c: CoverageReport) -> str:
+    if not c.branch:
+        return ""
+    return (f", {sum(f.covered_branches for f in c.files.values())}/{sum(f.branches for f in c.files.values())} "
+            "branches: branch coverage is on")
 
 
 def section(title: str, rows: list[str]) -> list[str]:

@@ -20,14 +20,22 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from germinate.environments.allowlist import allowed_env
+from germinate.environments.tree import export_commit
 from germinate.home import project_dir, state_lock
 from germinate.process import execute, log_tail
 from germinate.seed import Seed
+
+if TYPE_CHECKING:
+    from germinate.environments import Environment
 
 ENV_VAR = "GERMINATE_TARGET_VENV"
 ENV_FORMAT = "1"  # bump to rebuild every target venv after a change in how they are built
@@ -52,12 +60,29 @@ class TargetEnv:
     def python(self) -> Path:
         return self.venv / "bin" / "python"
 
-    def process_env(self, base: dict[str, str] | None = None) -> dict[str, str]:
-        """Environment variables that make subprocesses run inside this venv."""
-        env = dict(os.environ if base is None else base)
-        env.pop("PYTHONHOME", None)
+    def base_python(self) -> list[Path]:
+        """The folders the venv's interpreter lives in (``pyvenv.cfg`` home; the link's target)."""
+        found: list[Path] = []
+        cfg = self.venv / "pyvenv.cfg"
+        if cfg.is_file():
+            for line in cfg.read_text(encoding="utf-8", errors="replace").splitlines():
+                key, _, value = line.partition("=")
+                if key.strip() == "home" and value.strip():
+                    found.append(Path(value.strip()).resolve().parent)
+        real = self.python.resolve()
+        if real.exists():
+            found.append(real.parent.parent)
+        return [p for p in dict.fromkeys(found) if p.is_dir() and p != Path("/")]
+
+    def readable(self) -> list[Path]:
+        """What a sandboxed run needs to read to use this venv: the venv and its base Python."""
+        return [self.venv.resolve(), *self.base_python()]
+
+    def process_env(self, passthrough: Iterable[str] = ()) -> dict[str, str]:
+        """The allowlisted environment that makes subprocesses run inside this venv (no keys, no tokens)."""
+        env = allowed_env({}, passthrough)
         env["VIRTUAL_ENV"] = str(self.venv)
-        env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+        env["PATH"] = f"{self.venv / 'bin'}{os.pathsep}{env['PATH']}"
         env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
         return env
 
@@ -110,33 +135,53 @@ def environment_key(worktree: Path, setup_command: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _run(cmd: list[str] | str, *, cwd: Path, env: dict[str, str], timeout: float, log: Path) -> tuple[int, str]:
-    code, _seconds = execute(cmd, cwd=cwd, env=env, timeout=timeout, log=log)
-    if code is None:
-        return -1, log_tail(log) + f"\n(timed out after {timeout:.0f}s)"
-    return code, log_tail(log)
+def _run(cmd: list[str], sandbox: Environment, *, copy: Path, target: TargetEnv, env: dict[str, str],
+         log: Path) -> tuple[int, str]:
+    """One setup step in the sandbox: network on (it installs), the venv and the copy writable."""
+    result = sandbox.run(cmd, cwd=copy, env=env, timeout=SETUP_TIMEOUT_S, log=log, network=True,
+                         writable=[target.venv.resolve(), copy], readable=target.base_python())
+    if result.exit_code is None:
+        return -1, log_tail(log) + f"\n(timed out after {SETUP_TIMEOUT_S:.0f}s)"
+    return result.exit_code, log_tail(log)
 
 
-def build_environment(venv: Path, worktree: Path, setup_command: str, key: str = "") -> TargetEnv:
-    """Create ``venv`` from scratch: venv, pytest + coverage, then the setup command."""
+def build_environment(venv: Path, worktree: Path, setup_command: str, key: str = "", *,
+                      sandbox: Environment | None = None, passthrough: Iterable[str] = ()) -> TargetEnv:
+    """Create ``venv`` from scratch: venv, then (sandboxed) pytest + coverage and the setup command.
+
+    The install steps run target code (``setup.py``, build backends) on a throwaway copy of the
+    worktree's commit, with the network on; only the venv and that copy are writable.
+    """
+    from germinate.environments.select import environment_for
+    from germinate.seed import Execution
+
+    sandbox = sandbox or environment_for(Execution.model_validate({}))  # never a silent fallback to no isolation
     if venv.exists():
         shutil.rmtree(venv)
     started = time.monotonic()
-    steps: list[tuple[str, list[str] | str]] = [
-        ("create the venv", [sys.executable, "-m", "venv", str(venv)]),
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    log = venv.parent / f"{venv.name}.setup.log"
+    made = execute([sys.executable, "-m", "venv", str(venv)], cwd=venv.parent, env=dict(os.environ),
+                   timeout=SETUP_TIMEOUT_S, log=log)[0]  # Germinate's own interpreter: no target code yet
+    if made != 0:
+        return TargetEnv(venv=venv, key=key, ok=False, log_tail=log_tail(log), built=True,
+                         reason=f"could not create the venv (exit {made}). Fix: check that '{sys.executable} -m "
+                                "venv' works on this machine")
+    steps: list[tuple[str, list[str]]] = [
         ("install pytest and coverage", [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *TOOLS]),
     ]
     if setup_command.strip():
-        steps.append((f"run the setup command '{setup_command}'", setup_command))
-    env = TargetEnv(venv=venv, key=key, ok=True).process_env()
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    log = venv.parent / f"{venv.name}.setup.log"
-    for what, cmd in steps:
-        code, output = _run(cmd, cwd=worktree, env=env, timeout=SETUP_TIMEOUT_S, log=log)
-        if code != 0:
-            reason = f"could not {what} (exit {code}). Fix: make it work by hand in a fresh venv, " \
-                     "or set execution.setup_command in seed.yaml"
-            return TargetEnv(venv=venv, key=key, ok=False, reason=reason, log_tail=output, built=True)
+        steps.append((f"run the setup command '{setup_command}'", ["/bin/sh", "-c", setup_command]))
+    target = TargetEnv(venv=venv, key=key, ok=True)
+    env = target.process_env(passthrough)
+    with tempfile.TemporaryDirectory(prefix="germinate-setup-") as tmp:
+        copy = export_commit(worktree, "HEAD", Path(tmp) / "tree")
+        for what, cmd in steps:
+            code, output = _run(cmd, sandbox, copy=copy, target=target, env=env, log=log)
+            if code != 0:
+                reason = f"could not {what} (exit {code}). Fix: make it work by hand in a fresh venv, " \
+                         "or set execution.setup_command in seed.yaml"
+                return TargetEnv(venv=venv, key=key, ok=False, reason=reason, log_tail=output, built=True)
     (venv / READY_FILE).write_text(json.dumps({
         "key": key, "setup_command": setup_command, "python": sys.version.split()[0],
         "build_seconds": round(time.monotonic() - started, 2),
@@ -144,8 +189,8 @@ def build_environment(venv: Path, worktree: Path, setup_command: str, key: str =
     return TargetEnv(venv=venv, key=key, ok=True, built=True)
 
 
-def ensure_environment(worktree: Path, seed: Seed, *, repo: Path) -> TargetEnv:
-    """The target's venv for this worktree's dependency files: reused, or built once."""
+def ensure_environment(worktree: Path, seed: Seed, *, repo: Path, sandbox: Environment | None = None) -> TargetEnv:
+    """The target's venv for this worktree's dependency files: reused, or built once (in ``sandbox``)."""
     override = os.environ.get(ENV_VAR)
     if override:
         venv = Path(override).expanduser()
@@ -161,4 +206,9 @@ def ensure_environment(worktree: Path, seed: Seed, *, repo: Path) -> TargetEnv:
     with state_lock(root / f"{key}.lock"):  # two cycles never build one venv at once
         if (venv / READY_FILE).is_file() and (venv / "bin" / "python").exists():
             return TargetEnv(venv=venv, key=key, ok=True)
-        return build_environment(venv, worktree, setup, key)
+        if sandbox is None:
+            from germinate.environments.select import environment_for
+
+            sandbox = environment_for(seed.execution)
+        return build_environment(venv, worktree, setup, key, sandbox=sandbox,
+                                 passthrough=seed.execution.env_passthrough)

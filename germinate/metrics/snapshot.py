@@ -10,20 +10,19 @@ again is a file read plus a fresh look at the git state and the open tickets.
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from germinate.errors import RepoError
 from germinate.home import project_dir
-from germinate.metrics.coverage import diff_coverage, read_coverage
-from germinate.metrics.environment import ensure_environment
+from germinate.metrics.coverage import diff_coverage
+from germinate.metrics.execution import ENV_PROBLEM, measure_in_sandbox
 from germinate.metrics.gitstats import git_state
+from germinate.metrics.problems import import_problems
 from germinate.metrics.radon import measure_complexity, summarise
 from germinate.metrics.reward import DELETED
 from germinate.metrics.scout import scout
-from germinate.metrics.testrun import run_tests
 from germinate.models import (
     ComplexityReport,
     CoverageReport,
@@ -38,7 +37,6 @@ from germinate.store import MetricSnapshotRow, Store
 from germinate.workspace import clean_checkout, head_sha, python_files
 
 SNAPSHOT_FORMAT = "1"
-ENV_PROBLEM = "target environment: "
 
 
 def cacheable(tests: TestRun) -> bool:
@@ -46,24 +44,14 @@ def cacheable(tests: TestRun) -> bool:
     return tests.status != "timeout" and not tests.reason.startswith(ENV_PROBLEM)
 
 
-def measure_tests(worktree: Path, seed: Seed, *, repo: Path,
-                  timeout: float | None = None) -> tuple[TestRun, CoverageReport]:
-    """The target's tests under coverage in its own venv; problems become status and reason."""
+def measure_tests(worktree: Path, seed: Seed, *, repo: Path, timeout: float | None = None,
+                  base_sha: str | None = None) -> tuple[TestRun, CoverageReport]:
+    """The target's tests under coverage, sandboxed (``execution``); problems become status and reason."""
     command = seed.execution.test_command
     if not python_files(worktree):
         reason = "not a Python repository: no .py files, nothing to test or measure"
         return TestRun(command=command, status="not_run", reason=reason), CoverageReport(available=False, reason=reason)
-    env = ensure_environment(worktree, seed, repo=repo)
-    if not env.ok:
-        reason = f"{ENV_PROBLEM}{env.reason}"
-        return (TestRun(command=command, status="error", reason=reason, log_tail=env.log_tail),
-                CoverageReport(available=False, reason="tests did not run: " + reason))
-    with tempfile.TemporaryDirectory(prefix="germinate-tests-") as tmp:
-        run, data_file = run_tests(command, worktree, env, timeout=timeout or seed.execution.test_timeout_seconds,
-                                   workdir=Path(tmp))
-        if run.status == "timeout":
-            return run, CoverageReport(available=False, reason="tests timed out: coverage incomplete")
-        return run, read_coverage(data_file, worktree, env, seed)
+    return measure_in_sandbox(worktree, seed, repo=repo, timeout=timeout, base_sha=base_sha)
 
 
 def health_of(tests: TestRun) -> str:
@@ -75,6 +63,7 @@ def health_of(tests: TestRun) -> str:
 
 def problems_of(tests: TestRun, coverage: CoverageReport, complexity: ComplexityReport) -> list[str]:
     problems = [f"tests: {tests.reason}"] if tests.reason else []
+    problems += import_problems(tests)
     if coverage.reason and tests.status not in ("not_run", "error"):
         problems.append(f"coverage: {coverage.reason}")
     problems += [f"radon: {f.path}: {f.error}" for f in complexity.files.values() if f.error]
@@ -135,7 +124,7 @@ def evaluate_change(repo: Path, worktree: Path, loaded: LoadedSeed, *, base_sha:
                     added_lines: dict[str, list[int]]) -> Evaluation:
     """Measure a candidate change in its worktree: tests, coverage, radon on changed files, diff coverage."""
     seed = loaded.seed
-    tests, coverage = measure_tests(worktree, seed, repo=repo)
+    tests, coverage = measure_tests(worktree, seed, repo=repo, base_sha=base_sha)
     complexity = measure_complexity(worktree, seed, repo=repo, paths=changed_files)
     deleted = {p: FileMetric(path=p, error=DELETED) for p in changed_files
                if p.endswith(".py") and not (worktree / p).exists()}

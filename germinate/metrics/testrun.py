@@ -1,11 +1,13 @@
-"""Run the target's test command under coverage, with a wall-clock timeout.
+"""Run the target's test command under coverage, in the sandbox, with a wall-clock timeout.
 
 The command (``execution.test_command``, default ``python -m pytest -q``) runs in the target's
-venv, in its own process group so a timeout kills every child it spawned. Python commands
-(``python -m X``, ``pytest ...``) run under ``coverage run`` with the data file in a temp dir;
-pytest also gets ``--junitxml`` (results per test id) and ``-p no:cacheprovider`` (so nothing
-is written into the worktree). Problems with the target become a ``TestRun`` status and a
-reason, never an exception.
+venv through the execution seam (``germinate.environments``): no network, the venv read-only,
+only the copy of the commit and the output folder writable, everything it started gone at the
+end. Python commands (``python -m X``, ``pytest ...``) run under ``coverage run``; pytest also
+gets ``--junitxml`` (results per test id) and ``-p no:cacheprovider``. The junit file is written
+by the tested interpreter, so it is checked against a collection in a separate process
+(``crosscheck``). Problems with the target become a ``TestRun`` status and a reason, never an
+exception.
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ import os
 import shlex
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from germinate.metrics.coverage import REPORT_JSON
 from germinate.metrics.environment import TargetEnv
 from germinate.models import TestCase, TestRun
-from germinate.process import execute, log_tail
+from germinate.process import log_tail
+
+if TYPE_CHECKING:
+    from germinate.environments import Environment
 
 # Product code only: tests are not what coverage is meant to measure.
 DEFAULT_OMIT = ("tests/*", "test/*", "**/tests/*", "test_*.py", "**/test_*.py", "**/*_test.py",
@@ -33,6 +39,7 @@ class PreparedCommand:
     argv: list[str]
     under_coverage: bool
     pytest: bool
+    pytest_args: tuple[str, ...] = ()  # the user's own arguments after ``-m pytest``
 
 
 def has_coverage_config(worktree: Path) -> bool:
@@ -64,6 +71,7 @@ def prepare_command(command: str, worktree: Path, env: TargetEnv, data_file: Pat
     else:
         return PreparedCommand(argv, False, False)
     is_pytest = rest[:2] == ["-m", "pytest"]
+    user_args = tuple(rest[2:]) if is_pytest else ()
     if is_pytest:
         rest = [*rest, f"--junitxml={junit}", "-p", "no:cacheprovider"]
         if has_pytest_cov(env):
@@ -72,38 +80,10 @@ def prepare_command(command: str, worktree: Path, env: TargetEnv, data_file: Pat
     if not has_coverage_config(worktree):
         omit = ",".join(str(worktree / p) for p in DEFAULT_OMIT)
         cov += [f"--source={worktree}", f"--omit={omit}"]
-    return PreparedCommand([*cov, *rest], True, is_pytest)
+    return PreparedCommand([*cov, *rest], True, is_pytest, user_args)
 
 
-# ``coverage run ARGS`` and then, in the same process, ``coverage json`` of the data it wrote
-# (one interpreter start and one load of the data fewer than a separate ``coverage json``).
-# argv: JSON_OUT REPORT_LOG DATA_FILE run ARGS. The exit status is the run's, exactly as
-# ``python -m coverage run`` returns it; a report that fails leaves no JSON_OUT behind, and
-# ``read_coverage`` then reports the usual way (e.g. targets with ``parallel = true``).
-RUN_THEN_REPORT = """\
-import contextlib, os, sys
-from coverage.cmdline import main
-json_out, report_log, data_file = sys.argv[1:4]
-cwd = os.getcwd()
-status = main(sys.argv[4:])
-try:
-    os.chdir(cwd)
-    with open(report_log, "w") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        if main(["json", "--data-file=" + data_file, "-o", json_out + ".part", "-q", "--ignore-errors"]) == 0:
-            os.replace(json_out + ".part", json_out)
-except BaseException:
-    pass
-sys.exit(status)
-"""
-
-
-def with_report(argv: list[str], data_file: Path) -> list[str]:
-    """``[python, -m, coverage, run, ...]`` as one process that also writes the json report."""
-    if argv[1:4] != ["-m", "coverage", "run"]:
-        return argv
-    folder = data_file.parent
-    return [argv[0], "-c", RUN_THEN_REPORT, str(folder / REPORT_JSON), str(folder / "coverage-run-report.log"),
-            str(data_file), *argv[3:]]
+MAX_DETAILS_CHARS = 4000  # the end of a traceback: where the failing line is
 
 
 def parse_junit(path: Path) -> list[TestCase]:
@@ -118,15 +98,23 @@ def parse_junit(path: Path) -> list[TestCase]:
     for case in root.iter("testcase"):
         name = case.get("name", "")
         klass = case.get("classname", "")
-        outcome, message = "passed", ""
+        outcome, message, details = "passed", "", ""
         for child, kind in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
             node = case.find(child)
             if node is not None:
                 outcome, message = kind, (node.get("message") or "")[:500]
+                message += _import_error(node.text or "")
+                details = (node.text or "")[-MAX_DETAILS_CHARS:] if kind != "skipped" else ""
                 break
         cases.append(TestCase(id=f"{klass}::{name}" if klass else name, outcome=outcome,  # type: ignore[arg-type]
-                              duration_s=float(case.get("time") or 0.0), message=message))
+                              duration_s=float(case.get("time") or 0.0), message=message, details=details))
     return cases
+
+
+def _import_error(text: str) -> str:
+    """The ``ImportError`` line of a traceback (a collection error's message alone says nothing)."""
+    lines = [ln.strip() for ln in text.splitlines() if "ModuleNotFoundError" in ln or "ImportError" in ln]
+    return f": {lines[-1].lstrip('E ').strip()[:300]}" if lines else ""
 
 
 PYTEST_NO_RESULTS = {
@@ -152,22 +140,28 @@ def _status(code: int, cases: list[TestCase], prepared: PreparedCommand, tail: s
     return ("failed", f"the test command exited with {code}") if code != 0 else ("ok", "")
 
 
-def run_tests(command: str, worktree: Path, env: TargetEnv, *, timeout: float, workdir: Path) -> tuple[TestRun, Path | None]:
-    """Run the test command; return the ``TestRun`` and the coverage data file (if measured)."""
-    data_file, junit, log = workdir / ".coverage", workdir / "junit.xml", workdir / "tests.log"
+def run_tests(command: str, worktree: Path, env: TargetEnv, *, timeout: float, workdir: Path,
+              sandbox: Environment | None = None, passthrough: Iterable[str] = ()) -> tuple[TestRun, Path | None]:
+    """Run the test command on ``worktree`` (a throwaway copy) in ``sandbox``: the ``TestRun`` and the
+    coverage data file (if measured). Only ``worktree`` and ``workdir/out`` are writable."""
+    from germinate.metrics.crosscheck import check_collection
+
+    out = workdir / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    data_file, junit, log = out / ".coverage", out / "junit.xml", workdir / "tests.log"
     prepared = prepare_command(command, worktree, env, data_file, junit)
     if not prepared.argv:
         return TestRun(command=command, status="error", reason="execution.test_command is empty"), None
-    proc_env = env.process_env()
-    proc_env.update({"PYTHONDONTWRITEBYTECODE": "1", "COVERAGE_FILE": str(data_file)})
-    roots = [str(worktree / "src")] if (worktree / "src").is_dir() else []
-    proc_env["PYTHONPATH"] = os.pathsep.join([*roots, str(worktree)])  # the worktree's code, not a stale install
+    proc_env = target_env(env, worktree, passthrough)
+    proc_env["COVERAGE_FILE"] = str(data_file)
     exe = prepared.argv[0]
     if shutil.which(exe, path=proc_env["PATH"]) is None and not Path(worktree, exe).is_file():
         return TestRun(command=command, status="error",
                        reason=f"test command not found: {exe!r}. Fix: set execution.test_command in seed.yaml"), None
-    argv = with_report(prepared.argv, data_file) if prepared.under_coverage else prepared.argv
-    code, duration = execute(argv, cwd=worktree, env=proc_env, timeout=timeout, log=log)
+    sandbox = sandbox or default_sandbox()
+    result = sandbox.run(prepared.argv, cwd=worktree, env=proc_env, timeout=timeout, log=log,
+                         writable=[worktree, out], readable=env.readable())
+    code, duration = result.exit_code, result.seconds
     cases = parse_junit(junit)
     counts = {k: sum(c.outcome == k for c in cases) for k in ("passed", "failed", "error", "skipped")}
     common = dict(command=command, passed=counts["passed"], failed=counts["failed"], errors=counts["error"],
@@ -177,5 +171,26 @@ def run_tests(command: str, worktree: Path, env: TargetEnv, *, timeout: float, w
                       "Fix: find the hanging test, or raise execution.test_timeout_seconds", **common)  # type: ignore[arg-type]
         return run, None
     status, reason = _status(code, cases, prepared, common["log_tail"])  # type: ignore[arg-type]
+    if prepared.pytest and cases and status in ("ok", "failed"):
+        mismatch = check_collection(prepared, worktree, env, proc_env, sandbox, cases, workdir, timeout)
+        if mismatch:
+            status, reason = "error", mismatch
     run = TestRun(status=status, reason=reason, **common)  # type: ignore[arg-type]
     return run, data_file if prepared.under_coverage else None
+
+
+def target_env(env: TargetEnv, tree: Path, passthrough: Iterable[str] = ()) -> dict[str, str]:
+    """The allowlisted environment of a test run on ``tree``: its code first on the path."""
+    proc_env = env.process_env(passthrough)
+    proc_env["PYTHONDONTWRITEBYTECODE"] = "1"
+    roots = [str(tree / "src")] if (tree / "src").is_dir() else []
+    proc_env["PYTHONPATH"] = os.pathsep.join([*roots, str(tree)])  # the tree's code, not a stale install
+    return proc_env
+
+
+def default_sandbox() -> Environment:
+    """The sandbox of a default seed (auto): for callers that do not pass one."""
+    from germinate.environments.select import environment_for
+    from germinate.seed import Execution
+
+    return environment_for(Execution.model_validate({}))

@@ -66,6 +66,12 @@ class Execution(Section):
     max_fix_rounds: int = Field(2, ge=0)
     max_edit_retries: int = Field(3, ge=0)
     change_budget: ChangeBudget = Field(default_factory=_defaults(ChangeBudget))
+    sandbox: Literal["auto", "bwrap", "docker", "local"] = "auto"
+    env_passthrough: list[str] = Field(default_factory=list)
+    docker_image: str = "debian:bookworm-slim"
+    memory_mb: int = Field(4096, ge=0)
+    max_processes: int = Field(512, ge=0)
+    max_file_size_mb: int = Field(1024, ge=0)
 
 
 class Checkpoints(Section):

@@ -16,7 +16,8 @@ from germinate.metrics.environment import (
     ensure_environment,
     environment_key,
 )
-from germinate.metrics.testrun import execute, parse_junit, prepare_command
+from germinate.metrics.testrun import parse_junit, prepare_command
+from germinate.process import execute
 from germinate.seed import Seed
 
 ENV = TargetEnv(venv=Path("/venv"), key="k", ok=True)

@@ -1,0 +1,122 @@
+"""Issue 10's attacks, replayed through the real CLI the way a user runs it.
+
+``germinate sense`` / ``germinate gate`` run in a subprocess with a clean environment, a fresh
+GERMINATE_HOME and canary keys set; the target's conftest is hostile (``tests/fakes/hostile.py``).
+Each attack must fail: no canary readable, nothing written outside the sandbox, no commit in the
+user's repository, no process left, a forged pass not accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from germinate.environments.bwrap import probe
+from tests.conftest import git, make_repo
+from tests.fakes.hostile import Witness
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(probe()), reason=f"bubblewrap cannot run here: {probe()}")]
+GERMINATE = str(Path(sys.executable).parent / "germinate")
+CALC = "def add(a, b):\n    return a + b\n"
+TEST_CALC = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+FORGE_PASSES = '''\
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    report.outcome = "passed"
+    report.longrepr = None
+'''
+DROP_FAILURES = '''\
+import pathlib, re
+
+
+def pytest_unconfigure(config):
+    path = pathlib.Path(config.option.xmlpath or "")
+    if path.is_file():
+        text = re.sub(r"<testcase[^>]*>\\s*<failure.*?</testcase>", "", path.read_text(), flags=re.S)
+        path.write_text(text.replace('failures="1"', 'failures="0"'))
+'''
+
+
+@pytest.fixture
+def witness(tmp_path: Path) -> Iterator[Witness]:
+    home = tmp_path / "home"
+    home.mkdir()
+    w = Witness(repo=tmp_path / "repo", home=home, ghome=tmp_path / "germinate-home")
+    yield w
+    w.cleanup()
+
+
+def germinate(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([GERMINATE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def commits(repo: Path) -> int:
+    return int(git(repo, "rev-list", "--count", "--all"))
+
+
+def test_sense_contains_a_hostile_conftest(witness: Witness) -> None:
+    repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, **witness.files()})
+    before = commits(repo)
+    done = germinate("sense", str(repo), "--json", "--no-cache", env=witness.env(), cwd=repo)
+    assert done.returncode == 0, done.stderr
+    tests = json.loads(done.stdout)["tests"]
+    assert (tests["status"], tests["passed"], tests["failed"]) == ("ok", 3, 0), tests  # canaries unseen, no network
+    assert witness.escapes(before) == []
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_gate_refuses_a_forged_pass_next_to_a_broken_function(witness: Witness) -> None:
+    repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC})
+    (repo / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    (repo / "tests" / "conftest.py").write_text(FORGE_PASSES)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "faster add")
+    done = germinate("gate", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD", "--json",
+                     env=witness.env(), cwd=repo)
+    report = json.loads(done.stdout)
+    assert report["verdict"] != "pass" and done.returncode != 0, report
+    assert report["tests"]["status"] == "failed"
+    tests_gate = next(g for g in report["gates"] if g["name"] == "tests_pass")
+    assert not tests_gate["passed"]
+
+
+def test_sense_catches_a_report_rewritten_after_the_run(witness: Witness) -> None:
+    repo = make_repo(witness.repo, {"calc.py": "def add(a, b):\n    return a - b\n", "tests/test_calc.py": TEST_CALC,
+                                    "tests/test_ok.py": "def test_ok():\n    assert True\n",
+                                    "tests/conftest.py": DROP_FAILURES})
+    done = germinate("sense", str(repo), "--json", env=witness.env(), cwd=repo)
+    assert done.returncode == 0, done.stderr
+    tests = json.loads(done.stdout)["tests"]
+    assert tests["status"] == "error" and "separate collection" in tests["reason"], tests
+    assert "tests.test_calc::test_add" in tests["reason"]
+
+
+def test_no_usable_sandbox_means_nothing_runs(witness: Witness) -> None:
+    files = {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, **witness.files(),
+             "seed.yaml": "project: {name: calc}\nexecution:\n  sandbox: docker\n"}
+    repo = make_repo(witness.repo, files)
+    before = commits(repo)
+    done = germinate("sense", str(repo), "--json", env=witness.env(), cwd=repo)
+    assert done.returncode != 0
+    assert "no sandbox to run the target's code in" in done.stderr and "Fix:" in done.stderr
+    assert "execution.sandbox: local" in done.stderr
+    assert witness.escapes(before) == []
+
+
+def test_local_opt_out_warns_on_every_run(witness: Witness) -> None:
+    repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC,
+                                    "seed.yaml": "project: {name: calc}\nexecution:\n  sandbox: local\n"})
+    done = germinate("sense", str(repo), "--json", env=witness.env(), cwd=repo)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["tests"]["passed"] == 1
+    assert "WITHOUT isolation" in done.stderr
