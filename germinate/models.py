@@ -291,7 +291,18 @@ class Decision(Contract):
     branch: str = ""
     advisory: str = ""  # the maintainer model's summary: advice, never the decision
     approval_id: int | None = None
+    approval_action: str = ""  # the person's answer at the checkpoint: approve|reject|request_changes|timeout
+    approval_by: str = ""  # who gave it
     decided_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def decided_by(self) -> str:
+        """Who decided: "approved by alice", "rejected by alice", "timed out", or "" (the gates alone)."""
+        if not self.approval_action:
+            return ""
+        verb = {"approve": "approved", "reject": "rejected", "request_changes": "changes requested",
+                "timeout": "approval timed out"}.get(self.approval_action, self.approval_action)
+        return f"{verb} by {self.approval_by}" if self.approval_by and self.approval_action != "timeout" else verb
 
     @property
     def blocking_failures(self) -> list[GateResult]:
