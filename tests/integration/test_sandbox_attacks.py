@@ -60,18 +60,13 @@ def germinate(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Complete
     return subprocess.run([GERMINATE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
-def commits(repo: Path) -> int:
-    return int(git(repo, "rev-list", "--count", "--all"))
-
-
 def test_sense_contains_a_hostile_conftest(witness: Witness) -> None:
     repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, **witness.files()})
-    before = commits(repo)
     done = germinate("sense", str(repo), "--json", "--no-cache", env=witness.env(), cwd=repo)
     assert done.returncode == 0, done.stderr
     tests = json.loads(done.stdout)["tests"]
     assert (tests["status"], tests["passed"], tests["failed"]) == ("ok", 3, 0), tests  # canaries unseen, no network
-    assert witness.escapes(before) == []
+    assert witness.escapes() == []
     assert git(repo, "status", "--porcelain") == ""
 
 
@@ -105,12 +100,11 @@ def test_no_usable_sandbox_means_nothing_runs(witness: Witness) -> None:
     files = {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, **witness.files(),
              "seed.yaml": "project: {name: calc}\nexecution:\n  sandbox: docker\n"}
     repo = make_repo(witness.repo, files)
-    before = commits(repo)
     done = germinate("sense", str(repo), "--json", env=witness.env(), cwd=repo)
     assert done.returncode != 0
     assert "no sandbox to run the target's code in" in done.stderr and "Fix:" in done.stderr
     assert "execution.sandbox: local" in done.stderr
-    assert witness.escapes(before) == []
+    assert witness.escapes() == []
 
 
 def test_local_opt_out_warns_on_every_run(witness: Witness) -> None:
