@@ -37,7 +37,7 @@ def test_bwrap_argv_isolates_by_default(tmp_path: Path) -> None:
                       readable=[Path("/venv")], limits=Limits(memory_mb=100, processes=10, file_size_mb=1))
     assert argv[0] == "bwrap" and "--unshare-all" in argv and "--share-net" not in argv
     assert "--die-with-parent" in argv and argv[argv.index("--uid") + 1] == "65534"
-    assert ["--ro-bind", "/venv", "/venv"] == argv[argv.index("/venv") - 1:argv.index("/venv") + 2]
+    assert argv[argv.index("/venv") - 1:argv.index("/venv") + 2] == ["--ro-bind", "/venv", "/venv"]
     assert ["--bind", str(tmp_path), str(tmp_path)] == argv[argv.index("--bind"):argv.index("--bind") + 3]
     assert "/" not in [argv[i + 1] for i, a in enumerate(argv) if a in ("--bind", "--ro-bind")]  # no whole root
     assert argv[-9:] == ["prlimit", "--as=104857600", "--nproc=10", "--fsize=1048576", "--nofile=4096", "--",
