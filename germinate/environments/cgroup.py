@@ -20,9 +20,9 @@ ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
 
 def _writable_root() -> Path | None:
     for root in ROOTS:
-        if (root / "cgroup.procs").is_file() and os.access(root, os.W_OK):
-            if root.name == "pids" or "pids" in _text(root / "cgroup.subtree_control"):
-                return root
+        usable = (root / "cgroup.procs").is_file() and os.access(root, os.W_OK)
+        if usable and (root.name == "pids" or "pids" in _text(root / "cgroup.subtree_control")):
+            return root
     return None
 
 
