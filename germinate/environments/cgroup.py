@@ -56,9 +56,9 @@ def pids_limit(limit: int) -> Iterator[Callable[[], None] | None]:
     try:
         yield enter
     finally:
-        for _ in range(50):  # the namespace's processes are reaped a moment after its first one ends
+        for _ in range(1000):  # the namespace's processes are reaped a moment after its first one ends
             try:
                 group.rmdir()
                 break
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.005)
