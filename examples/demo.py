@@ -6,8 +6,9 @@ its UI (kept running afterwards), and runs the ``grow`` flow for three cycles wi
 scripted model replaying ``examples/transcript.yaml``:
 
 1. ``epic-units-tests`` lands (``merged``) and raises coverage; the reviewer sends it back once;
-2. ``epic-live-rates`` is ``rejected``: the reviewer approved, but it edits CI configuration
-   and the write-paths gate blocks it (only code decides what lands);
+2. ``epic-live-rates`` is ``rejected``: it edits CI configuration; the write-paths gate sends
+   it back for one fix round, the model keeps the edit, and the gate rejects it (only code
+   decides what lands);
 3. ``epic-power-operator`` touches a security-critical path, so the cycle pauses for a
    person; the demo approves it (printing the equivalent ``germinate approve`` command) and
    it lands.
@@ -134,16 +135,13 @@ def print_summary(result: DemoResult, ui_url: str | None) -> None:
 
 def main() -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from germinate.cli._prefect_api import resolve_api
     from germinate.home import germinate_home
-    from germinate.server import ensure_server, read_state
 
-    print("Starting (or reusing) a local Prefect server with its UI...", flush=True)
-    api_url = ensure_server(background=True)
-    os.environ["PREFECT_API_URL"] = api_url
-    info = read_state()
+    api = resolve_api(start=True)  # PREFECT_API_URL / profile, else Germinate's server (started here)
     started = time.monotonic()
     result = run_demo(germinate_home() / "demo")
-    print_summary(result, info.url if info else api_url.removesuffix("/api"))
+    print_summary(result, api.ui_url if api else None)
     print(f"\nDemo finished in {time.monotonic() - started:.0f} s.")
     outcomes = {r.decision.outcome for r in result.reports if r.decision}
     return 0 if {"merged", "rejected"} <= outcomes else 1

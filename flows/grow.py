@@ -21,6 +21,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.growth_cycle import APPROVE, REPO, ApproveMode, current_flow_run_id, growth_cycle
+from germinate.cycle.lease import TicketBusy
 from germinate.cycle.report import summary_table
 from germinate.llm import Spend, spend_from_ledger
 from germinate.models import CycleReport
@@ -85,10 +86,21 @@ def run_cycle_task(repo: str, ticket_id: str, approve: Literal["auto", "human"],
 
 
 def _run_batch(repo: str, ticket_ids: list[str], approve: Literal["auto", "human"], run_id: str) -> list[CycleReport]:
+    """The batch's cycles; a ticket another run took meanwhile (its lease) is left to that run."""
+    reports: list[CycleReport] = []
     if len(ticket_ids) == 1:
-        return [growth_cycle(repo=repo, ticket_id=ticket_ids[0], approve=approve, run_id=run_id)]
+        try:
+            reports.append(growth_cycle(repo=repo, ticket_id=ticket_ids[0], approve=approve, run_id=run_id))
+        except TicketBusy as busy:
+            get_run_logger().info("Skipped: %s", busy)
+        return reports
     futures = [run_cycle_task.submit(repo, t, approve, run_id) for t in ticket_ids]
-    return [f.result() for f in futures]
+    for future in futures:
+        try:
+            reports.append(future.result())
+        except TicketBusy as busy:
+            get_run_logger().info("Skipped: %s", busy)
+    return reports
 
 
 def grow_run_name() -> str:

@@ -28,6 +28,7 @@ from flows.checkpoint import wait_for_approval
 from flows.cycle_loop import CycleState, improve_change
 from germinate.cycle.act import human_feedback
 from germinate.cycle.decide import Approval
+from germinate.cycle.lease import HeldLease, attach_cycle, claim
 from germinate.cycle.records import cycle_id_for, record_decision, start_cycle
 from germinate.errors import BudgetExceeded, GerminateError
 from germinate.models import Change, CycleReport, Decision, Evaluation, Plan, Snapshot, Ticket
@@ -158,11 +159,18 @@ def growth_cycle(repo: str = REPO, ticket_id: str | None = TICKET, approve: Appr
     if not selection.queue:
         get_run_logger().info("Nothing to do: %s", selection.reason)
         return _report(f"idle-{head_sha(repo, default)[:8]}", project, started, before=before)
-    ticket = selection.queue[0]
-    _rename(ticket, project)
+    store = open_store(repo)
     try:
-        return _grow_ticket(repo, loaded, ticket, before, approve=approve, run_id=run_id, started=started)
+        # one cycle per ticket at a time: a ticket another live run holds is never joined
+        ticket = claim(store, project, selection.queue, ticket_id, flow_run_id=current_flow_run_id())
+        if ticket is None:
+            get_run_logger().info("Nothing to do: every open ticket is held by another run's live cycle")
+            return _report(f"idle-{head_sha(repo, default)[:8]}", project, started, before=before)
+        _rename(ticket, project)
+        with HeldLease(store, project, ticket.id):
+            return _grow_ticket(repo, loaded, ticket, before, approve=approve, run_id=run_id, started=started)
     finally:
+        store.close()
         flush_background()  # the name, artifacts and progress are all sent before the run ends
 
 
@@ -172,6 +180,7 @@ def _grow_ticket(repo: str, loaded: LoadedSeed, ticket: Ticket, before: Snapshot
     store = open_store(repo)
     try:
         cycle_id = cycle_id_for(store, ticket.id, before.commit)
+        attach_cycle(store, project, ticket.id, cycle_id)
         flow_run_id = current_flow_run_id()
         branch, worktree = prepare_worktree_task(repo, ticket.id, before.commit)
         start_cycle(store, cycle_id=cycle_id, project=project, ticket=ticket, flow_run_id=flow_run_id,

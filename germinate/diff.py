@@ -40,6 +40,8 @@ class FileChange(BaseModel):
     symlink_target: str | None = None
     mode: str = ""  # new mode, "" when deleted
     old_mode: str = ""  # "" when added
+    blob: str = ""  # object id of the new side ("" when deleted): read by id, never by path
+    old_blob: str = ""  # object id of the old side ("" when added)
     added_lines: list[tuple[int, str]] = Field(default_factory=list)
     removed_lines: list[tuple[int, str]] = Field(default_factory=list)
 
@@ -174,21 +176,24 @@ def parse_patch_lines(patch: str) -> dict[str, Lines]:
     return result
 
 
-def _parse_raw(raw: bytes) -> list[tuple[str, str, str, str, str, str | None]]:
-    """``(old_mode, new_mode, new_sha, status, path, old_path)`` per entry of ``--raw -z``."""
+RawEntry = tuple[str, str, str, str, str, str, str | None]
+
+
+def _parse_raw(raw: bytes) -> list[RawEntry]:
+    """``(old_mode, new_mode, old_sha, new_sha, status, path, old_path)`` per ``--raw -z`` entry."""
     parts = raw.split(b"\0")
-    out: list[tuple[str, str, str, str, str, str | None]] = []
+    out: list[RawEntry] = []
     i = 0
     while i < len(parts) and parts[i]:
         meta = _text(parts[i]).lstrip(":").split()
-        old_mode, new_mode, _old_sha, new_sha, status = meta[:5]
+        old_mode, new_mode, old_sha, new_sha, status = meta[:5]
         letter = status[0]
         if letter in "RC":
             src, dst = _text(parts[i + 1]), _text(parts[i + 2])
-            out.append((old_mode, new_mode, new_sha, letter, dst, src))
+            out.append((old_mode, new_mode, old_sha, new_sha, letter, dst, src))
             i += 3
         else:
-            out.append((old_mode, new_mode, new_sha, letter, _text(parts[i + 1]), None))
+            out.append((old_mode, new_mode, old_sha, new_sha, letter, _text(parts[i + 1]), None))
             i += 2
     return out
 
@@ -216,12 +221,12 @@ def changeset_between(repo_or_worktree: Path | str, base: str, head: str) -> Cha
     base_sha = _text(_git(cwd, "rev-parse", "--verify", f"{base}^{{commit}}")).strip()
     head_sha = _text(_git(cwd, "rev-parse", "--verify", f"{head}^{{commit}}")).strip()
     common = ("--no-ext-diff", "--no-textconv", "-M", "--src-prefix=a/", "--dst-prefix=b/")
-    raw = _parse_raw(_git(cwd, "diff", *common, "--raw", "-z", base_sha, head_sha))
+    raw = _parse_raw(_git(cwd, "diff", *common, "--raw", "--no-abbrev", "-z", base_sha, head_sha))
     binary = _binary_paths(_git(cwd, "diff", *common, "--numstat", "-z", base_sha, head_sha))
     patch = _text(_git(cwd, "diff", *common, "-p", "--full-index", base_sha, head_sha))
     lines = parse_patch_lines(patch)
     files: list[FileChange] = []
-    for old_mode, new_mode, new_sha, letter, path, old_path in raw:
+    for old_mode, new_mode, old_sha, new_sha, letter, path, old_path in raw:
         status = _RAW_STATUS.get(letter, "modified")
         symlink = new_mode == SYMLINK_MODE or (status == "deleted" and old_mode == SYMLINK_MODE)
         target = None
@@ -235,6 +240,7 @@ def changeset_between(repo_or_worktree: Path | str, base: str, head: str) -> Cha
             binary=path in binary, symlink=symlink, symlink_target=target,
             mode="" if status == "deleted" else new_mode,
             old_mode="" if status == "added" else old_mode,
+            blob="" if status == "deleted" else new_sha, old_blob="" if status == "added" else old_sha,
             added_lines=added, removed_lines=removed,
         ))
     return ChangeSet(repo=str(cwd.resolve()), base=base_sha, head=head_sha, files=files, diff_text=patch)

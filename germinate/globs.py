@@ -53,11 +53,16 @@ def normalise_path(path: str) -> str:
     return path
 
 
-def glob_match(path: str, pattern: str, *, ignore_case: bool = False) -> bool:
-    """True if ``path`` (relative, forward slashes) is matched by ``pattern``."""
-    return _compile(pattern, ignore_case).fullmatch(normalise_path(path)) is not None
+def glob_match(path: str, pattern: str, *, ignore_case: bool = False, raw: bool = False) -> bool:
+    """True if ``path`` (relative, forward slashes) is matched by ``pattern``.
+
+    ``raw`` matches the name as it is on disk (no NFKC, no ``\\`` -> ``/``): what an allow-list
+    needs, so a look-alike spelling of an allowed folder is not allowed. Deny-lists match the
+    normalised name, so a look-alike of a protected path is still protected.
+    """
+    return _compile(pattern, ignore_case).fullmatch(path if raw else normalise_path(path)) is not None
 
 
-def first_match(path: str, patterns: Iterable[str], *, ignore_case: bool = False) -> str | None:
+def first_match(path: str, patterns: Iterable[str], *, ignore_case: bool = False, raw: bool = False) -> str | None:
     """The first of ``patterns`` that matches ``path``, or None."""
-    return next((p for p in patterns if glob_match(path, p, ignore_case=ignore_case)), None)
+    return next((p for p in patterns if glob_match(path, p, ignore_case=ignore_case, raw=raw)), None)

@@ -38,6 +38,7 @@ class TestCase(Contract):
     outcome: TestOutcome
     duration_s: float = 0.0
     message: str = ""
+    details: str = ""  # the junit <failure>/<error> text: the traceback a fixer needs
 
 
 class TestRun(Contract):
@@ -63,13 +64,25 @@ class FileCoverage(Contract):
     path: str
     statements: int
     covered: int
-    percent: float
+    percent: float  # statements and, when measured, branches: coverage.py's own figure
     missing_lines: list[int] = Field(default_factory=list)
     executed_lines: list[int] = Field(default_factory=list)
+    branches: int = 0
+    covered_branches: int = 0
+
+    @property
+    def units(self) -> int:
+        """What coverage counts: statements plus branches (0 branches unless branch coverage is on)."""
+        return self.statements + self.branches
+
+    @property
+    def covered_units(self) -> int:
+        return self.covered + self.covered_branches
 
 
 class CoverageReport(Contract):
     available: bool
+    branch: bool = False  # the target measures branch coverage (``branch = true``): figures include branches
     total: float | None = None  # 0..1
     files: dict[str, FileCoverage] = Field(default_factory=dict)
     critical_paths: dict[str, float] = Field(default_factory=dict)  # glob -> 0..1

@@ -1,14 +1,15 @@
-"""A local Prefect server with its UI, owned by Germinate.
+"""Germinate's own Prefect server: Prefect's ``prefect server start --background`` / ``stop``.
 
-``prefect server start`` runs with ``PREFECT_HOME`` under the germinate home and analytics
-off. The server we start is recorded in ``<germinate home>/server.json`` (pid, port, URLs and
-the process start time, so a recycled pid is never mistaken for ours); ``stop_server`` stops
-only that process. ``ensure_server`` reuses a healthy recorded server or starts one.
+A thin wrapper: it runs Prefect's own commands with ``PREFECT_HOME`` under the germinate
+home (so the database, and the ``server.pid`` Prefect writes, are Germinate's), analytics
+off, on 127.0.0.1 and a port it records in ``<germinate home>/server.json``. It adds what
+the Prefect commands leave to the caller: a free port when 4200 is taken, waiting for
+``/api/health``, one server shared by concurrent callers (a file lock), and a stop that
+waits for the process to go and never signals a process that is not that server.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import signal
@@ -24,11 +25,13 @@ import httpx
 
 from germinate.errors import ConfigError, GerminateError
 from germinate.home import germinate_home, prefect_home, state_lock
-from germinate.process import log_tail
 
 DEFAULT_PORT = 4200
 HOST = "127.0.0.1"
 STATE_FILENAME = "server.json"
+PID_FILENAME = "server.pid"  # written by `prefect server start --background` in PREFECT_HOME
+# The user's client settings (which API, which profile) must not bend the server we start.
+_NOT_INHERITED = ("PREFECT_API_", "PREFECT_HOME", "PREFECT_PROFILE", "PREFECT_UI_", "PREFECT_SERVER_API_")
 
 
 class ServerError(GerminateError):
@@ -37,31 +40,34 @@ class ServerError(GerminateError):
 
 @dataclass(frozen=True)
 class ServerInfo:
-    """A Prefect server Germinate started."""
+    """Where Germinate's Prefect server listens (its pid is in Prefect's own pid file)."""
 
-    pid: int
     port: int
     url: str  # the UI
     api_url: str
-    log: str
-    started: float  # process start time (clock ticks since boot on Linux), guards pid reuse
 
     @classmethod
-    def for_port(cls, pid: int, port: int, log: Path) -> ServerInfo:
+    def for_port(cls, port: int) -> ServerInfo:
         url = f"http://{HOST}:{port}"
-        return cls(pid=pid, port=port, url=url, api_url=f"{url}/api", log=str(log),
-                   started=_process_start(pid) or 0.0)
+        return cls(port=port, url=url, api_url=f"{url}/api")
+
+    @property
+    def pid(self) -> int | None:
+        return _recorded_pid()
 
 
 def state_file() -> Path:
     return germinate_home() / STATE_FILENAME
 
 
+def pid_file() -> Path:
+    return prefect_home() / PID_FILENAME
+
+
 def read_state() -> ServerInfo | None:
     """The recorded server, if any (a corrupt record counts as none)."""
     try:
-        data = json.loads(state_file().read_text())
-        return ServerInfo(**data)
+        return ServerInfo(**json.loads(state_file().read_text()))
     except (OSError, ValueError, TypeError):
         return None
 
@@ -72,37 +78,29 @@ def _write_state(info: ServerInfo) -> None:
     tmp.replace(state_file())
 
 
-def _clear_state(pid: int) -> None:
-    current = read_state()
-    if current is None or current.pid == pid:
-        state_file().unlink(missing_ok=True)
+def _clear_state() -> None:
+    state_file().unlink(missing_ok=True)
 
 
-def _process_start(pid: int) -> float | None:
-    """Start time of ``pid`` from /proc (None when there is no such process or no /proc)."""
+def _recorded_pid() -> int | None:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        return int(pid_file().read_text().strip())
+    except (OSError, ValueError):
         return None
-    # Field 22 (starttime); the command name in field 2 may contain spaces, so split after ')'.
-    return float(stat.rsplit(")", 1)[1].split()[19])
 
 
-def is_ours(info: ServerInfo) -> bool:
-    """True if the recorded pid is alive and is still the Prefect server we started."""
+def is_ours(info: ServerInfo, pid: int | None = None) -> bool:
+    """True if Prefect's recorded pid is alive and is the Prefect server on ``info.port``."""
+    pid = _recorded_pid() if pid is None else pid
+    if pid is None:
+        return False
     try:
-        os.kill(info.pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return False
-    cmdline_path = Path(f"/proc/{info.pid}/cmdline")
-    if not cmdline_path.exists():  # no /proc (macOS): trust the live pid plus the health check
-        return is_healthy(info.api_url)
-    cmdline = cmdline_path.read_bytes().split(b"\0")
-    if b"prefect" not in b" ".join(cmdline) or b"server" not in cmdline:
-        return False
-    return _process_start(info.pid) == info.started
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        if sys.platform == "linux":
+            return False  # no such process
+        return _alive(pid) and is_healthy(info.api_url)  # no /proc: trust a live pid that answers
+    return b"prefect.server.api.server:create_app" in cmdline and str(info.port).encode() in cmdline
 
 
 def is_healthy(api_url: str, timeout: float = 2.0) -> bool:
@@ -124,27 +122,30 @@ def _port_free(port: int) -> bool:
 
 
 def _choose_port(port: int | None) -> int:
-    if port is not None:
+    if port:
         if not _port_free(port):
             raise ConfigError(f"port {port} on {HOST} is already in use. Fix: pass another --port")
         return port
-    if _port_free(DEFAULT_PORT):
+    if port is None and _port_free(DEFAULT_PORT):
         return DEFAULT_PORT
-    with socket.socket() as sock:  # the default is taken by someone else: any free port will do
+    with socket.socket() as sock:  # the default is taken (or 0 asked for any): a free port
         sock.bind((HOST, 0))
         return int(sock.getsockname()[1])
 
 
-def _server_env(port: int) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "PREFECT_API_URL"}
-    env.update({
-        "PREFECT_HOME": str(prefect_home()),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_API_HOST": HOST,
-        "PREFECT_SERVER_API_PORT": str(port),
-        "PREFECT_UI_API_URL": f"http://{HOST}:{port}/api",
-    })
-    return env
+def _prefect_server(*args: str, port: int | None = None, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+    """Run ``prefect server ARGS`` with Germinate's PREFECT_HOME, in a session of its own
+    (a Ctrl-C meant for ``germinate run`` must not reach the server it leaves running)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(_NOT_INHERITED)}
+    env.update({"PREFECT_HOME": str(prefect_home()), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+    if port is not None:
+        env["PREFECT_UI_API_URL"] = f"http://{HOST}:{port}/api"
+    try:
+        return subprocess.run([sys.executable, "-m", "prefect", "server", *args], env=env, text=True,
+                              capture_output=True, stdin=subprocess.DEVNULL, start_new_session=True,
+                              cwd=str(prefect_home()), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ServerError(f"'prefect server {' '.join(args)}' did not finish within {timeout:.0f} s") from None
 
 
 def running_server() -> ServerInfo | None:
@@ -152,126 +153,109 @@ def running_server() -> ServerInfo | None:
     info = read_state()
     if info is None:
         return None
-    if is_ours(info) and is_healthy(info.api_url):
-        return info
     if not is_ours(info):
-        _clear_state(info.pid)
-    return None
+        _clear_state()
+        return None
+    return info if is_healthy(info.api_url) else None
 
 
 def start_server(port: int | None = None, *, timeout: float = 180.0) -> tuple[ServerInfo, bool]:
-    """Start a server in the background (or reuse the recorded one); (info, reused).
+    """Start the server in the background (or reuse the recorded one); (info, reused).
 
-    A file lock makes concurrent callers (parallel cycles) share one server.
+    ``port``: None for 4200 (or a free one if taken), 0 for any free one.
+    A file lock makes concurrent callers (parallel cycles, two shells) share one server.
     """
     with _start_lock():
         recorded = read_state()
         if recorded is not None and is_ours(recorded):
-            _wait_recorded(recorded, timeout)  # it may still be booting
+            _wait_healthy(recorded, timeout)  # it may still be booting
             return recorded, True
-        if recorded is not None:
-            _clear_state(recorded.pid)
-        return _spawn(port, timeout), False
+        _forget_stale()
+        info = ServerInfo.for_port(_choose_port(port))
+        done = _prefect_server("start", "--background", "--host", HOST, "--port", str(info.port),
+                               "--analytics-off", port=info.port)
+        if done.returncode != 0:
+            raise ServerError(f"'prefect server start --background' failed (exit {done.returncode}): "
+                              f"{(done.stderr or done.stdout).strip()[-800:]}")
+        _write_state(info)
+        try:
+            _wait_healthy(info, timeout)
+        except BaseException:
+            _stop(info)
+            raise
+        return info, False
 
 
 def _start_lock() -> AbstractContextManager[None]:
     return state_lock(germinate_home() / "server.lock")
 
 
-def _wait_recorded(info: ServerInfo, timeout: float) -> None:
+def _forget_stale() -> None:
+    """A pid file or record whose process is gone (a reboot, a kill) would block a new start."""
+    _clear_state()
+    pid = _recorded_pid()
+    if pid is not None and not _alive(pid):
+        pid_file().unlink(missing_ok=True)
+    elif pid is not None:
+        raise ServerError(f"{pid_file()} names a running process (pid {pid}) that Germinate did not record. "
+                          "Fix: 'PREFECT_HOME=" f"{prefect_home()} prefect server stop', then start again")
+
+
+def _wait_healthy(info: ServerInfo, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not is_healthy(info.api_url):
-        if time.monotonic() > deadline or not is_ours(info):
-            raise ServerError(f"the recorded Prefect server (pid {info.pid}) does not answer {info.api_url}"
-                              f"/health. Fix: see {info.log}; 'germinate server --stop', then start again")
+        if not is_ours(info):
+            raise ServerError(f"the Prefect server on port {info.port} exited before it was healthy. Fix: run "
+                              f"'PREFECT_HOME={prefect_home()} prefect server start --port {info.port}' to see why")
+        if time.monotonic() > deadline:
+            raise ServerError(f"the Prefect server was not healthy after {timeout:.0f} s at {info.api_url}. "
+                              "Fix: raise --timeout on a busy machine, or 'germinate server --stop' and retry")
         time.sleep(0.5)
 
 
-def _spawn(port: int | None, timeout: float) -> ServerInfo:
-    chosen = _choose_port(port)
-    log = prefect_home() / f"server-{chosen}.log"
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", HOST, "--port", str(chosen),
-             "--analytics-off"],
-            env=_server_env(chosen), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, cwd=str(prefect_home()),
-        )
-    info = ServerInfo.for_port(proc.pid, chosen, log)
-    _write_state(info)
+def _alive(pid: int) -> bool:
     try:
-        _wait_healthy(proc, info, timeout)
-    except BaseException:
-        _terminate(proc.pid)
-        _clear_state(proc.pid)
-        raise
-    return info
-
-
-def _wait_healthy(proc: subprocess.Popen[bytes], info: ServerInfo, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise ServerError(f"the Prefect server exited with code {proc.returncode} before it was "
-                              f"healthy. Log ({info.log}):\n{log_tail(Path(info.log), lines=15) or '(empty)'}")
-        if is_healthy(info.api_url):
-            return
-        time.sleep(0.5)
-    raise ServerError(f"the Prefect server was not healthy after {timeout:.0f} s at {info.api_url}. "
-                      f"Fix: see its log {info.log}, or raise --timeout")
-
-
-def _terminate(pid: int, grace: float = 20.0) -> None:
-    """SIGTERM the server's process group (it was started in its own session), then SIGKILL."""
-    try:
-        target = os.getpgid(pid)
-        kill = os.killpg if target == pid else os.kill
-        kill(pid, signal.SIGTERM)
+        os.kill(pid, 0)
+        stat = Path(f"/proc/{pid}/stat").read_text()
     except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:  # no /proc: the pid answered, so it is alive
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+
+
+def _stop(info: ServerInfo, grace: float = 20.0) -> None:
+    """``prefect server stop`` (SIGTERM to the recorded pid), then wait; SIGKILL only if it is still ours."""
+    pid = _recorded_pid()
+    _prefect_server("stop")
+    _clear_state()
+    if pid is None:
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         if not _alive(pid):
             return
         time.sleep(0.2)
-    try:
-        kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + 5.0  # reap it, so no zombie lingers under our pid
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
-        if waited == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except ProcessLookupError:
-        return False
-    except OSError:  # no /proc: the pid answered, so it is alive
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    if is_ours(info, pid):
+        os.kill(pid, signal.SIGKILL)
 
 
 def stop_server() -> str:
     """Stop the recorded server, and only it; say what happened."""
     info = read_state()
+    pid = _recorded_pid()
+    if pid is not None and not _alive(pid):
+        pid_file().unlink(missing_ok=True)  # left by a server that died: it would block the next start
     if info is None:
         return "no Germinate-started Prefect server is recorded; nothing to stop"
     if not is_ours(info):
-        _clear_state(info.pid)
-        return (f"the recorded server (pid {info.pid}) is no longer running or that pid now belongs to "
-                "another process; left it alone and removed the stale record")
-    _terminate(info.pid)
-    _clear_state(info.pid)
-    return f"stopped the Prefect server (pid {info.pid}) at {info.url}"
+        _clear_state()
+        return (f"the recorded server (port {info.port}, pid {pid}) is no longer running or that pid now belongs "
+                "to another process; left it alone and removed the stale record")
+    _stop(info)
+    return f"stopped the Prefect server (pid {pid}) at {info.url}"
 
 
 def server_status() -> str:
@@ -280,19 +264,14 @@ def server_status() -> str:
     if info is None:
         return "no Germinate-started Prefect server is recorded"
     if not is_ours(info):
-        return f"not running (stale record for pid {info.pid})"
+        return f"not running (stale record for port {info.port})"
     health = "healthy" if is_healthy(info.api_url) else "not answering /api/health"
-    return f"running at {info.url} (api {info.api_url}, pid {info.pid}, {health}); log {info.log}"
+    return f"running at {info.url} (api {info.api_url}, pid {info.pid}, {health}); PREFECT_HOME {prefect_home()}"
 
 
-def ensure_server(background: bool = True, port: int | None = None, timeout: float = 180.0) -> str:
-    """The API URL of a healthy Germinate-started server, starting one if needed.
-
-    With ``background=False`` a server started here is stopped when this process exits.
-    """
-    info, reused = start_server(port, timeout=timeout)
-    if not background and not reused:
-        atexit.register(stop_server)
+def ensure_server(port: int | None = None, timeout: float = 180.0) -> str:
+    """The API URL of a healthy Germinate-started server, starting one in the background if needed."""
+    info, _ = start_server(port, timeout=timeout)
     return info.api_url
 
 
@@ -304,13 +283,13 @@ def wait_foreground(info: ServerInfo) -> int:
     """Block until the server exits, Ctrl-C or SIGTERM; then stop it and clear the record."""
     previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` must not orphan the server
     try:
-        while _alive(info.pid):
+        while is_ours(info):
             time.sleep(1.0)
-        print(f"the Prefect server exited; see its log {info.log}", file=sys.stderr)
+        print("the Prefect server exited", file=sys.stderr)
+        _clear_state()
         return 1
     except KeyboardInterrupt:
-        _terminate(info.pid)
+        _stop(info)
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)
-        _clear_state(info.pid)

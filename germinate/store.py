@@ -30,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    true,
 )
 from sqlalchemy import DateTime as SADateTime
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -92,6 +93,10 @@ class TicketRow(Base):
     source_ref: Mapped[str] = mapped_column(String(500), default="")
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(30), default="open")  # models.TicketStatus
+    # Cycles started on this ticket, and why the last one did not settle it (a deferred ticket
+    # comes back on later runs until ``attempts`` reaches the bound).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
 
@@ -135,7 +140,10 @@ class AgentRunRow(Base):
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     cost_known: Mapped[bool] = mapped_column(Boolean, default=True)
     latency_ms: Mapped[float] = mapped_column(Float, default=0.0)
-    outcome: Mapped[str] = mapped_column(String(40))  # ok|invalid|repaired|error|timeout|budget
+    outcome: Mapped[str] = mapped_column(String(40))  # pending|ok|invalid|repaired|error|timeout|budget|interrupted
+    # False when the reply's size is not known (a timeout, a crash): tokens_out is then the most
+    # the call could have produced (its max_tokens), not what it did.
+    output_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
@@ -200,7 +208,26 @@ class ApprovalRow(Base):
     action: Mapped[str] = mapped_column(String(30))  # approve|reject|request_changes|timeout
     by: Mapped[str] = mapped_column(String(200), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
+    # What was approved: the patch id of the change's diff against its base (survives a clean rebase).
+    patch_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class LeaseRow(Base):
+    """Who works on a ticket right now: one row per (project, ticket) while a cycle runs."""
+
+    __tablename__ = "leases"
+    __table_args__ = (UniqueConstraint("project", "ticket_id", name="uq_lease_ticket"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project: Mapped[str] = mapped_column(String(200))
+    ticket_id: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(String(300))  # host:pid:token of the holding process
+    cycle_id: Mapped[str] = mapped_column(String(64), default="")
+    flow_run_id: Mapped[str] = mapped_column(String(64), default="")
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ChangeRequestRow(Base):

@@ -8,6 +8,8 @@ not). A write is refused (``WriteRefused``) when:
 - it carries a ``Decision`` whose gates are missing, or whose blocking gates did not all pass,
   or whose outcome is not one that writes (rejected, failed, deferred, no_op);
 - the worktree's HEAD is not the commit the decision judged (code changed after gating);
+- landing: the tree that would land is not the tree that was tested (``tested_sha``), apart
+  from the growth records Germinate itself commits after testing (growth log, capabilities);
 - a person's approval is needed (a ``needs_approval`` gate, or ``land`` while the merge
   policy does not allow auto-merge) and none is on record for that cycle and head SHA
   (from a reviewer named in ``merge_policy.require_human_review_from`` when that is set).
@@ -62,14 +64,22 @@ class WriteGate:
 
     # --- the writes ----------------------------------------------------------------
 
-    def land(self, decision: Decision, change: ChangeRequest | None, worktree: Path, message: str) -> str:
-        """Merge the decided change into the default branch; returns the new default-branch SHA."""
+    def land(self, decision: Decision, change: ChangeRequest | None, worktree: Path, message: str, *,
+             tested_sha: str = "") -> str:
+        """Merge the decided change into the default branch; returns the new default-branch SHA.
+
+        With ``tested_sha`` (the commit the tests ran on) the landing commit's tree must be that
+        commit's tree, except for the growth records committed after the tests."""
         if change is None and decision.branch:  # the branch's open change request, if any
             found = self.forge.find_change_request(decision.branch)
             change = found if found is not None and found.state == "open" else None
         target = f"cr:{change.id}" if change is not None and change.id else f"ticket:{decision.ticket_id}"
         self._check("merge", target, decision, worktree=worktree, merge=True,
                     extra_targets=[f"cr:{change.id}"] if change is not None and change.id else [])
+        untested = self._untested_reason(decision, worktree, tested_sha)
+        if untested is not None:
+            self._log("merge", target, decision, allowed=False, reason=untested)
+            raise WriteRefused(f"write gate refused merge on {target}: {untested}")
         if change is None:
             change = ChangeRequest(id="", branch=decision.branch, title=message.splitlines()[0],
                                    head_sha=decision.head_sha, ticket_id=decision.ticket_id)
@@ -170,6 +180,24 @@ class WriteGate:
             return (f"the worktree is at {head[:12]} but the decision judged {decision.head_sha[:12]}; "
                     "gate the new commit first")
         return None
+
+    def _untested_reason(self, decision: Decision, worktree: Path, tested_sha: str) -> str | None:
+        """The commit that lands is the commit that was tested: compare their trees."""
+        if not tested_sha:
+            return None
+        tested = run_git(worktree, "rev-parse", f"{tested_sha}^{{tree}}").strip()
+        landing = run_git(worktree, "rev-parse", f"{decision.head_sha}^{{tree}}").strip()
+        if tested == landing:
+            return None
+        records = {self.seed.reporting.growth_log, self.seed.reporting.capabilities}
+        changed = [p for p in run_git(worktree, "diff", "--name-only", "--no-renames", tested_sha,
+                                      decision.head_sha).splitlines() if p]
+        untested = [p for p in changed if p not in records]
+        if not untested:
+            return None
+        return (f"the commit to land ({decision.head_sha[:12]}, tree {landing[:12]}) is not the tested one "
+                f"({tested_sha[:12]}, tree {tested[:12]}): {', '.join(untested[:10])} changed after the tests "
+                "ran; test the new commit first")
 
     def _approval_needed(self, decision: Decision, *, merge: bool) -> bool:
         asked = any(g.severity == "needs_approval" for g in decision.gates)

@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import get_run_logger, task
 
 from germinate.cycle.decide import Approval, ApproveMode, decide
-from germinate.cycle.evidence import reward_for, run_gates
+from germinate.cycle.evidence import reward_for, run_gates, static_gates
 from germinate.cycle.land import Landing, land_change
 from germinate.cycle.records import record_decision, set_cycle_outcome
 from germinate.errors import GerminateError
@@ -42,11 +42,13 @@ def decide_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, evalu
                               repo_labels=_repo_labels(repo, loaded, store),
                               approved=approval is not None and approval.action == "approve")
             reward = reward_for(before, evaluation, loaded)
+        elif change.outcome == "ok" and change.files_changed:  # the loop stopped it before its tests
+            gates = static_gates(repo, loaded, change, plan.ticket)
         if advisory is None and gates:
             advisory = _advise(repo, loaded, store, plan, change, gates, reward, cycle_id, run_id)
         decision = decide(cycle_id=cycle_id, ticket=plan.ticket, change=change, gates=gates,
                           reward=reward, seed=loaded.seed, approve_mode=approve,
-                          approval=approval, advisory=advisory or "")
+                          approval=approval, advisory=advisory or "", tested=evaluation is not None)
         record_decision(store, decision)
         set_cycle_outcome(store, cycle_id, decision.outcome, decision.reason, decision.head_sha)
         return decision

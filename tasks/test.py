@@ -1,4 +1,5 @@
-"""test: the target's tests under coverage and radon on the changed files, at the change's head."""
+"""test: the target's tests under coverage and radon on the changed files, at the change's head;
+and the gates the loop reads between rounds (static ones before the tests, all after)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 from prefect import task
 
-from germinate.models import Change, Evaluation
+from germinate.models import Change, Evaluation, GateResult, Plan, Snapshot
 from germinate.seed import LoadedSeed
 from tasks._caching import content_key
 
@@ -21,3 +22,21 @@ def run_tests_task(repo: str, loaded: LoadedSeed, change: Change) -> Evaluation:
     from germinate.cycle.evidence import evaluate
 
     return evaluate(Path(repo), loaded, change)
+
+
+@task(name="static-gates")
+def static_gates_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change) -> list[GateResult]:
+    """The gates that read the change without running it (before any of its code executes)."""
+    from germinate.cycle.evidence import static_gates
+
+    return static_gates(repo, loaded, change, plan.ticket)
+
+
+@task(name="gates")
+def gates_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, evaluation: Evaluation,
+               before: Snapshot) -> list[GateResult]:
+    """Every gate over the tested change (what the loop sends back, or shows the reviewer)."""
+    from germinate.cycle.evidence import run_gates
+
+    return run_gates(Path(repo), loaded, change, evaluation=evaluation, before=before, ticket=plan.ticket,
+                     labels=list(plan.ticket.labels))

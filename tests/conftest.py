@@ -65,9 +65,76 @@ def repo_factory(tmp_path: Path) -> Iterator:
 
 
 @pytest.fixture(scope="session")
+def pg_cluster() -> Iterator:
+    """One throwaway PostgreSQL cluster per session (skips with the reason when impossible)."""
+    from tests.postgres import PostgresCluster
+
+    cluster = PostgresCluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:  # type: ignore[no-untyped-def]
+    """A fresh, empty PostgreSQL database in the session's cluster."""
+    return str(pg_cluster.new_database())
+
+
+@pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One Prefect test server for the whole session (~15-20 s to start)."""
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def clean_env(germinate_home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a fresh shell: no Prefect settings, no keys; this venv's commands on PATH."""
+    import sys
+
+    home = germinate_home.parent / "user-home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),  # so ~/.prefect (profiles) is empty too
+        "LANG": "C.UTF-8",
+        "GERMINATE_HOME": str(germinate_home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "GIT_TERMINAL_PROMPT": "0",
+        **{k: v for k, v in os.environ.items() if k.startswith(("GIT_AUTHOR_", "GIT_COMMITTER_"))},
+    }
+    env.update(extra)
+    return env
+
+
+class PrefectServer:
+    """A real ``prefect server start`` started the way users start it: ``germinate server --background``."""
+
+    def __init__(self, home: Path, api_url: str) -> None:
+        self.home = home  # the GERMINATE_HOME it belongs to
+        self.api_url = api_url
+        self.url = api_url.removesuffix("/api")
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """One real Prefect server (with its UI and scheduler) for the session (~10-20 s to start)."""
+    import json
+    import sys
+
+    home = tmp_path_factory.mktemp("server") / "germinate-home"
+    # the scheduler looks for due schedules every 5 s instead of 60 (the schedule test waits for it)
+    env = clean_env(home, PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="5")
+    command = [sys.executable, "-m", "germinate.cli", "server"]
+    started = subprocess.run([*command, "--background", "--port", "0", "--timeout", "300"], env=env,
+                             capture_output=True, text=True)
+    assert started.returncode == 0, started.stdout + started.stderr
+    info = json.loads((home / "server.json").read_text())
+    try:
+        yield PrefectServer(home, info["api_url"])
+    finally:
+        subprocess.run([*command, "--stop"], env=env, capture_output=True, text=True)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from germinate.agents.prompting import ask_role, clip
 from germinate.llm import Gateway
-from germinate.models import GateResult, Plan, Review, ReviewComment
+from germinate.models import GateResult, Plan, Review, ReviewComment, TestRun
 from germinate.seed import Seed
 
 MAX_DIFF_CHARS = 60_000
@@ -40,9 +40,11 @@ class ReviewDraft(BaseModel):
 
 
 def review_change(
-    gw: Gateway, seed: Seed, plan: Plan, diff: str, findings: list[GateResult], round: int
+    gw: Gateway, seed: Seed, plan: Plan, diff: str, findings: list[GateResult], round: int,
+    *, tests: TestRun | None = None,
 ) -> Review:
-    """Ask the reviewer to judge ``diff`` against the plan, the seed's rules and the findings."""
+    """Ask the reviewer to judge ``diff`` against the plan, the seed's rules, the gate
+    findings and (when they ran) the test results."""
     draft = cast(
         ReviewDraft,
         ask_role(
@@ -54,6 +56,7 @@ def review_change(
             plan=plan,
             diff=clip(diff, MAX_DIFF_CHARS, "diff"),
             findings=findings,
+            tests=tests,
             round=round,
         ),
     )

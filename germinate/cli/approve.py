@@ -44,15 +44,14 @@ def run(args: argparse.Namespace) -> int:
     from prefect.exceptions import FlowPauseTimeout, NotPausedError, ObjectNotFound
     from prefect.flow_runs import resume_flow_run
 
-    from germinate.cli._prefect_api import connect
+    from germinate.cli._prefect_api import require_api
 
     try:
         run_id = UUID(args.run_id)
     except ValueError:
         raise ConfigError(f"{args.run_id!r} is not a flow run id. Fix: copy it from 'germinate status'") from None
     run_input = answer(args)
-    if not connect(start=False):
-        raise ConfigError("no Prefect API to reach. Fix: set PREFECT_API_URL, or start 'germinate server'")
+    api = require_api()
     try:
         resume_flow_run(run_id, run_input=run_input)
     except NotPausedError:
@@ -60,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     except FlowPauseTimeout:
         raise GerminateError(f"flow run {run_id} waited too long: its approval timed out (deferred)") from None
     except ObjectNotFound:
-        raise GerminateError(f"no flow run {run_id} on {connect(start=False)}") from None
+        raise GerminateError(f"no flow run {run_id} on {api.url or 'a temporary server'} ({api.source}). Fix: "
+                             "answer on the server the run was started on (export PREFECT_API_URL)") from None
     except RuntimeError as exc:
         raise GerminateError(f"flow run {run_id} refused the answer: {exc}") from None
     print(f"{run_input['action']} sent to {run_id}" + (f" ({run_input['comment']})" if run_input["comment"] else ""))

@@ -7,8 +7,14 @@ Exit 0 pass, 1 blocked, 2 needs approval, 3 error. The seed is the base commit's
 ``seed.yaml`` (``git show BASE:seed.yaml``), never the working tree's or the change's own:
 a change that loosens the seed is judged by the seed it started from. With ``--patch`` the
 patch is applied (``git apply --3way``) to the base in a temporary worktree and committed
-there; the user's working tree is never touched. Tests run under coverage on base and
-head through the sense machinery unless ``--no-tests``.
+there; the user's working tree is never touched.
+
+Static gates (paths, file types, limits, test infrastructure, dependencies, imports, secrets,
+labels, checkpoints) run first, on the committed change as git holds it. If one blocks, the
+evaluation ends there: nothing of the change is checked out, installed or run, and the report
+says so (``stopped``). Otherwise tests run under coverage on the head (unless ``--no-tests``);
+the base's figures come from its cached snapshot (``germinate sense``, same commit and seed),
+sensed once if missing; the dynamic gates (tests pass, coverage) read them.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "gate",
         help="run every gate from the seed on a change (exit 0 pass, 1 blocked, 2 needs approval, 3 error)",
         description="Evaluate every gate (paths, change budget, limits, tests, coverage, dependencies, "
-        "imports, secrets, labels, checkpoints) on the change BASE..HEAD, or on a patch applied to "
-        "BASE in a temporary worktree. Thresholds come from BASE's seed.yaml (or --seed). "
+        "imports, secrets, test infrastructure, labels, checkpoints) on the change BASE..HEAD, or on a "
+        "patch applied to BASE in a temporary worktree. Thresholds come from BASE's seed.yaml (or --seed). "
+        "Static gates run first: if one blocks, none of the change's code is installed or run. "
         "Exit 0 pass, 1 blocked, 2 needs approval, 3 error.",
     )
     p.add_argument("--repo", default=".", help="the target repository (default: .)")
@@ -151,27 +159,51 @@ def _commit(repo: Path, ref: str, option: str) -> str:
 
 def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree: Path | None,
               stack: ExitStack, *, run_tests: bool, labels: list[str], repo_labels: list[str]) -> dict[str, Any]:
+    """Static gates on the committed change first; tests (and the dynamic gates) only if none blocks."""
     from germinate.diff import changeset_between
-    from germinate.policy import evaluate_gates, verdict
+    from germinate.policy import (
+        DYNAMIC_GATES,
+        in_gate_order,
+        not_run,
+        run_dynamic_gates,
+        run_static_gates,
+        verdict,
+    )
 
     timings: dict[str, float] = {}
     start = time.perf_counter()
     changes = changeset_between(worktree or repo, base_sha, head_commit)
-    evaluation = base_snapshot = base_worktree = None
-    if run_tests:
-        from germinate.workspace import clean_checkout
+    static = run_static_gates(loaded.seed, changes, labels=labels, repo_labels=repo_labels)
+    timings["static_gates_s"] = round(time.perf_counter() - start, 3)
+    evaluation = base_snapshot = None
+    base_cached = False
+    stopped = None
+    if static.blocked:
+        names = ", ".join(dict.fromkeys(r.name for r in static.blocking()))
+        stopped = (f"stopped before any of the change's code ran (no install, no tests): "
+                   f"blocking static gate(s): {names}")
+        dynamic = [not_run(name) for name in sorted(DYNAMIC_GATES)]
+        timings["gates_s"] = timings["static_gates_s"]
+    else:
+        try:
+            if run_tests:
+                from germinate.workspace import clean_checkout
 
-        tests_start = time.perf_counter()
-        if worktree is None:
-            worktree = stack.enter_context(clean_checkout(repo, head_commit, name=f"gate-head-{uuid.uuid4().hex[:10]}"))
-        base_worktree = stack.enter_context(clean_checkout(repo, base_sha, name=f"gate-base-{uuid.uuid4().hex[:10]}"))
-        evaluation, base_snapshot = measure(repo, loaded, base_sha, changes, worktree, base_worktree)
-        timings["tests_s"] = round(time.perf_counter() - tests_start, 3)
-    gates_start = time.perf_counter()
-    results = evaluate_gates(loaded.seed, changes, worktree=worktree if run_tests else None,
-                             base_worktree=base_worktree, evaluation=evaluation, base_snapshot=base_snapshot,
-                             ticket=None, labels=labels, repo_labels=repo_labels)
-    timings["gates_s"] = round(time.perf_counter() - gates_start, 3)
+                tests_start = time.perf_counter()
+                tests_start_wall = datetime.now(UTC)
+                if worktree is None:
+                    worktree = stack.enter_context(
+                        clean_checkout(repo, head_commit, name=f"gate-head-{uuid.uuid4().hex[:10]}"))
+                evaluation, base_snapshot = measure(repo, loaded, base_sha, changes, worktree)
+                base_cached = base_snapshot.taken_at < tests_start_wall
+                timings["tests_s"] = round(time.perf_counter() - tests_start, 3)
+            gates_start = time.perf_counter()
+            dynamic = run_dynamic_gates(loaded.seed, changes, evaluation=evaluation, base_snapshot=base_snapshot)
+            timings["gates_s"] = round(timings["static_gates_s"] + time.perf_counter() - gates_start, 3)
+        except RepoError as exc:  # a tree git will not check out is judged from the diff, not a crash
+            stopped = f"the change cannot be checked out, so its tests cannot run: {exc}"
+            dynamic = [_unmeasurable(name, str(exc)) for name in sorted(DYNAMIC_GATES)]
+    results = in_gate_order(static.results + dynamic)
     timings["total_s"] = round(time.perf_counter() - start, 3)
     outcome = verdict(results)
     return {
@@ -179,33 +211,41 @@ def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree
         "seed": {"path": str(loaded.path), "sha256": loaded.sha256},
         "changes": {"files": len(changes.files), "lines_added": changes.lines_added,
                     "lines_removed": changes.lines_removed, "paths": changes.paths()},
+        "stopped": stopped,
         "tests": None if evaluation is None else {
             "status": evaluation.tests.status, "passed": evaluation.tests.passed,
             "failed": evaluation.tests.failed, "coverage": evaluation.coverage.total,
-            "base_coverage": base_snapshot.coverage.total if base_snapshot else None},
+            "base_coverage": base_snapshot.coverage.total if base_snapshot else None,
+            "base_from_cache": base_cached},
         "gates": [r.model_dump() for r in results], "timings": timings,
     }
 
 
-def measure(repo: Path, loaded: Any, base_sha: str, changes: Any, worktree: Path, base_worktree: Path) -> tuple[Any, Any]:
-    """Tests under coverage at base (a minimal Snapshot) and head (an Evaluation), via sense.
+def _unmeasurable(name: str, why: str) -> Any:
+    from germinate.models import GateResult
+    from germinate.policy.testsuite import TESTS_PASS
 
-    The two runs are independent processes in separate worktrees: they run side by side.
+    return GateResult(name=name, passed=False, severity="block" if name == TESTS_PASS else "warn",
+                      message=f"not measured: git cannot check the change out ({why.splitlines()[-1][:200]})")
+
+
+def measure(repo: Path, loaded: Any, base_sha: str, changes: Any, worktree: Path) -> tuple[Any, Any]:
+    """The head's Evaluation (tests under coverage) and the base's Snapshot.
+
+    The base comes from the sense cache when that commit was sensed with this seed (by
+    ``germinate sense`` or an earlier gate), so gating many changes on one base runs the base
+    once. Otherwise it is sensed, side by side with the head, and cached for the next call.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from germinate.metrics import evaluate_change, measure_tests
-    from germinate.models import ComplexityReport, GitState, Snapshot
+    from germinate.metrics import evaluate_change
+    from germinate.metrics.snapshot import take_snapshot
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        base_job = pool.submit(measure_tests, base_worktree, loaded.seed, repo=repo)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        base_job = pool.submit(take_snapshot, repo, loaded, ref=base_sha)
         evaluation = evaluate_change(repo, worktree, loaded, base_sha=base_sha, changed_files=changes.paths(),
                                      added_lines=changes.added_line_numbers())
-        tests, coverage = base_job.result()
-    base_snapshot = Snapshot(repo=str(repo), commit=base_sha, seed_hash=loaded.sha256, tests=tests,
-                             coverage=coverage, complexity=ComplexityReport(), git=GitState(sha=base_sha),
-                             health="green" if tests.green else "red")
-    return evaluation, base_snapshot
+        return evaluation, base_job.result()
 
 
 def render(report: dict[str, Any]) -> str:
@@ -217,6 +257,8 @@ def render(report: dict[str, Any]) -> str:
         t = report["tests"]
         cov = f", coverage {t['coverage']:.1%}" if t["coverage"] is not None else ""
         lines.append(f"  tests {t['status']}: {t['passed']} passed, {t['failed']} failed{cov}")
+    if report.get("stopped"):
+        lines.append(f"  {report['stopped']}")
     for g in report["gates"]:
         mark = "pass" if g["passed"] else _MARK[g["severity"]]
         lines.append(f"  {mark:<8} {g['name']:<22} {g['message']}")

@@ -37,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     check_models(growth_seed(repo).seed)
     if args.cycles is not None and args.cycles < 1:
         raise ConfigError("--cycles must be at least 1")
+    if args.ticket:
+        _refuse_a_held_ticket(repo, args.ticket)
     connect(start=True)
     if args.ticket:
         from flows.growth_cycle import growth_cycle
@@ -50,3 +52,18 @@ def run(args: argparse.Namespace) -> int:
     print(summary_table(list(result.cycles)))
     print(f"stopped: {result.stopped_because}; spent {result.tokens} tokens, ${result.dollars:.4f}")
     return 0
+
+
+def _refuse_a_held_ticket(repo: Path, ticket_id: str) -> None:
+    """Refuse, before any flow starts, a ticket another live run holds (its lease)."""
+    from germinate.cycle.lease import TicketBusy, busy_message, live_holders
+    from germinate.seed import growth_seed
+    from germinate.store import Store
+
+    store = Store.open(repo=repo)
+    try:
+        holder = live_holders(store, growth_seed(repo).seed.project.name).get(ticket_id)
+    finally:
+        store.close()
+    if holder is not None:
+        raise TicketBusy(busy_message(ticket_id, holder))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from germinate.metrics.report import failing_tests, first_line, least_covered, most_complex, percent
-from germinate.models import Snapshot
+if TYPE_CHECKING:  # the metrics package pulls the store and SQLAlchemy: imported when a command runs
+    from germinate.models import CoverageReport, Snapshot
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def headline(snap: Snapshot) -> list[str]:
     """One line per measurement."""
+    from germinate.metrics.report import percent
+
     t, c, cx, g = snap.tests, snap.coverage, snap.complexity, snap.git
     stmts = sum(f.statements for f in c.files.values())
     covered = sum(f.covered for f in c.files.values())
@@ -37,11 +40,19 @@ def headline(snap: Snapshot) -> list[str]:
         f"health       {snap.health}",
         f"tests        {t.status}: {t.passed} passed, {t.failed} failed, {t.errors} errors, {t.skipped} skipped "
         f"in {t.duration_s:.1f}s ({t.command})",
-        f"coverage     {percent(c.total)} ({covered}/{stmts} statements, {len(c.files)} files); critical: {crit}",
+        f"coverage     {percent(c.total)} ({covered}/{stmts} statements{_branches(c)}, {len(c.files)} files); "
+        f"critical: {crit}",
         f"complexity   mean {cx.mean_complexity:.2f}, max {cx.max_complexity}; MI mean {cx.mean_mi:.1f}; "
         f"{len(cx.files)} files",
         f"limits       {len(cx.files_over_limit)} files, {len(cx.functions_over_limit)} functions over the seed's limits",
     ]
+
+
+def _branches(c: CoverageReport) -> str:
+    if not c.branch:
+        return ""
+    return (f", {sum(f.covered_branches for f in c.files.values())}/{sum(f.branches for f in c.files.values())} "
+            "branches: branch coverage is on")
 
 
 def section(title: str, rows: list[str]) -> list[str]:
@@ -51,6 +62,8 @@ def section(title: str, rows: list[str]) -> list[str]:
 
 def summary(snap: Snapshot, hot_spots: int = 5) -> list[str]:
     """The human summary: measurements, then hot spots, failing tests, candidates and problems."""
+    from germinate.metrics.report import failing_tests, first_line, least_covered, most_complex
+
     t = snap.tests
     tail = t.log_tail.splitlines()[-15:] if t.status in ("timeout", "error") else []
     return [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from germinate.store import AgentRunRow, Store
+if TYPE_CHECKING:  # the store pulls SQLAlchemy: imported when the command runs, not for --help
+    from germinate.store import Store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +27,7 @@ def _stores(repo: str | None) -> list[tuple[Store, Path | None]]:
     import os
 
     from germinate.home import germinate_home
+    from germinate.store import Store
     from germinate.workspace import repo_root
 
     if repo is not None:
@@ -39,6 +40,10 @@ def _stores(repo: str | None) -> list[tuple[Store, Path | None]]:
 
 
 def _latest_run(store: Store) -> str | None:
+    from sqlalchemy import select
+
+    from germinate.store import AgentRunRow
+
     with store.session() as s:
         return s.scalars(select(AgentRunRow.run_id).where(AgentRunRow.run_id.is_not(None))
                          .order_by(AgentRunRow.id.desc()).limit(1)).first()

@@ -7,7 +7,10 @@ import os
 
 from germinate.cli._arguments import port_number
 from germinate.errors import ConfigError
-from germinate.webhook import DEFAULT_MAX_BODY, SECRET_ENV
+
+# Mirrors germinate.webhook (which pulls the store): --help must not import it.
+SECRET_ENV = "GERMINATE_WEBHOOK_SECRET"
+DEFAULT_MAX_BODY = 1 << 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 from germinate.diff import changeset_between
 from germinate.errors import BudgetExceeded, GerminateError
-from germinate.models import Change, CoverageReport, Evaluation, Plan, Review
+from germinate.models import Change, CoverageReport, Evaluation, GateResult, Plan, Review
 from germinate.workspace import add_worktree, branch_name, commit_worktree, head_sha, run_git
 
 if TYPE_CHECKING:
     from germinate.llm import Gateway
     from germinate.seed import Seed
 
-MAX_FEEDBACK_CHARS = 4000
+MAX_FEEDBACK_CHARS = 8000
 
 
 def prepare_worktree(repo: Path, ticket_id: str, base_sha: str) -> tuple[str, Path]:
@@ -86,18 +86,59 @@ def review_feedback(review: Review) -> str:
     for c in review.comments:
         where = f"{c.path}:{c.line}" if c.path and c.line else c.path
         lines.append(f"- [{c.severity}] {where + ': ' if where else ''}{c.body}")
-    return "\n".join(lines)[:MAX_FEEDBACK_CHARS]
+    return _fit("\n".join(lines))
 
 
 def test_failure_feedback(evaluation: Evaluation) -> str:
-    """What the implementer is told when the tests fail: the failing cases and the log tail."""
+    """What the implementer is told when the tests fail: each failing case with its traceback
+    (the junit ``<failure>`` text), then the end of the log."""
     run = evaluation.tests
     lines = [f"The tests fail ({run.status}: {run.failed} failed, {run.errors} errors). {run.reason}".strip()]
-    for case in run.cases:
-        if case.outcome in ("failed", "error"):
-            lines.append(f"- {case.id}: {case.message[:400]}")
+    failing = [c for c in run.cases if c.outcome in ("failed", "error")]
+    per_case = max(600, (MAX_FEEDBACK_CHARS - 1500) // max(1, len(failing)))
+    for case in failing:
+        lines.append(f"- {case.id}: {case.message[:400]}")
+        if case.details:
+            lines.append(_indented(case.details[-per_case:]))
     lines.append("Log tail:\n" + run.log_tail[-1500:])
-    return "\n".join(lines)[:MAX_FEEDBACK_CHARS]
+    return _fit("\n".join(lines))
+
+
+def gate_feedback(failures: list[GateResult], *, uncovered: dict[str, list[int]] | None = None,
+                  fix_round: int = 1, max_rounds: int = 1) -> str:
+    """What the implementer is told when gates it can fix block the change: each gate, what it
+    wanted, and where (file:line); the added lines no test executes, if coverage failed."""
+    lines = [f"Deterministic gates blocked this change (fix round {fix_round} of {max_rounds}). "
+             "Fix each finding below and keep the rest of the change; the gates run again."]
+    for g in failures:
+        lines.append(f"- {g.name}: {g.message}")
+        lines += [f"    {e}" for e in g.evidence[:10]]
+    if uncovered:
+        lines.append("Added lines no test executes (add tests that run them, or remove the code):")
+        lines += [f"    {path}:{_ranges(numbers)}" for path, numbers in sorted(uncovered.items())]
+    return _fit("\n".join(lines))
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``[3, 4, 5, 9]`` -> ``3-5, 9``."""
+    spans: list[list[int]] = []
+    for n in sorted(numbers):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(f"{a}-{b}" if a != b else str(a) for a, b in spans)
+
+
+def _indented(text: str) -> str:
+    return "\n".join("    " + line for line in text.rstrip().splitlines())
+
+
+def _fit(text: str) -> str:
+    """``text`` within ``MAX_FEEDBACK_CHARS``, saying so when cut (a model must know)."""
+    if len(text) <= MAX_FEEDBACK_CHARS:
+        return text
+    return text[:MAX_FEEDBACK_CHARS] + f"\n[... {len(text) - MAX_FEEDBACK_CHARS} more characters of feedback not shown]"
 
 
 def human_feedback(comment: str, by: str = "") -> str:

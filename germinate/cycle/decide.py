@@ -21,11 +21,24 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from germinate.models import Change, Decision, GateResult, Reward, Ticket
+from germinate.policy import architecture, coverage, limits, testsuite
+from germinate.policy import paths as path_gates
 from germinate.seed import Seed
 
 ApproveMode = Literal["auto", "human"]
 # Blocking gates that mean "a person holds this for now", not "this change is wrong".
 HOLD_GATES: frozenset[str] = frozenset({"freeze", "red_mode"})
+# Blocking gates the implementer can fix in another round: the evidence goes back to it.
+# Every other blocking gate (secrets, dependencies, test infrastructure, holds, and any gate
+# added later until someone lists it here) ends the candidate: fail closed.
+FIXABLE_GATES: frozenset[str] = frozenset({
+    path_gates.WRITE_PATHS, path_gates.FILE_TYPES, limits.CHANGE_BUDGET, limits.SYNTAX,
+    limits.FILE_LENGTH, limits.FUNCTION_LENGTH, limits.COMPLEXITY, testsuite.TESTS_PASS,
+    testsuite.TESTS_KEPT, testsuite.TESTS_NOT_SKIPPED, testsuite.ASSERTIONS_KEPT, *coverage.NAMES,
+    architecture.FORBIDDEN_IMPORTS, "ticket_proof",
+})
+# Gates whose result needs the change's tests to have run (the rest are static).
+DYNAMIC_GATES: frozenset[str] = frozenset({testsuite.TESTS_PASS, *coverage.NAMES})
 ApprovalAction = Literal["approve", "reject", "request_changes", "timeout"]
 
 
@@ -56,6 +69,24 @@ def gate_summary(gates: list[GateResult]) -> str:
     return "; ".join(f"{g.name}: {g.message}" for g in gates if not g.passed and g.severity == "block")
 
 
+def blocking_failures(gates: list[GateResult]) -> list[GateResult]:
+    """The failed gates that block landing."""
+    return [g for g in gates if not g.passed and g.severity == "block"]
+
+
+def fixable_failures(gates: list[GateResult]) -> list[GateResult]:
+    """Blocking failures another implementer round may fix (empty if one of them cannot be)."""
+    failures = blocking_failures(gates)
+    if any(g.name not in FIXABLE_GATES for g in failures):
+        return []  # a security verdict or a hold ends the candidate, whatever else failed
+    return failures
+
+
+def ends_candidate(gates: list[GateResult]) -> list[GateResult]:
+    """Blocking failures no round may fix: a security verdict, a hold, an unknown gate."""
+    return [g for g in blocking_failures(gates) if g.name not in FIXABLE_GATES]
+
+
 def _change_problem(change: Change) -> tuple[str, str] | None:
     if change.outcome == "ok" and change.files_changed:
         return None
@@ -77,8 +108,12 @@ def decide(
     approve_mode: ApproveMode = "auto",
     approval: Approval | None = None,
     advisory: str = "",
+    tested: bool = True,
 ) -> Decision:
-    """The outcome of a cycle from its evidence; pure and deterministic."""
+    """The outcome of a cycle from its evidence; pure and deterministic.
+
+    ``tested=False``: the change's tests never ran (a static gate stopped it); it cannot land.
+    """
 
     def outcome(name: str, reason: str) -> Decision:
         return Decision(
@@ -97,6 +132,8 @@ def decide(
         if held:
             return outcome("deferred", f"held by a label a person set: {blocking}; branch and ticket kept")
         return outcome("rejected", f"blocked by gate(s): {blocking}")
+    if not tested:
+        return outcome("rejected", "the change's tests never ran, so nothing shows it works; branch kept")
     reasons = human_reasons(seed, gates, approve_mode)
     if reasons:
         if approval is None:

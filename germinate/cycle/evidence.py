@@ -43,6 +43,29 @@ def pre_gate_findings(repo: str | Path, loaded: LoadedSeed, change: Change, tick
     return run_gates(Path(repo), loaded, change, evaluation=None, before=None, ticket=ticket)
 
 
+def static_gates(repo: str | Path, loaded: LoadedSeed, change: Change, ticket: Ticket) -> list[GateResult]:
+    """The gates that read only the change (paths, sizes, secrets, dependencies...): they run
+    before any of the change's code does, so a blocking security verdict costs no execution."""
+    from germinate.cycle.decide import DYNAMIC_GATES
+
+    return [g for g in pre_gate_findings(repo, loaded, change, ticket) if g.name not in DYNAMIC_GATES]
+
+
+def uncovered_added_lines(change: Change, evaluation: Evaluation) -> dict[str, list[int]]:
+    """``{path: [line, ...]}`` of lines the change added that its tests never executed."""
+    changes = _changeset(str(Path(change.worktree)), change.base_sha, change.head_sha)
+    files = evaluation.coverage.files
+    out: dict[str, list[int]] = {}
+    for path, lines in changes.added_line_numbers().items():
+        measured = files.get(path)
+        if measured is None:
+            continue
+        missing = sorted(set(lines) & set(measured.missing_lines))
+        if missing:
+            out[path] = missing
+    return out
+
+
 def run_gates(
     repo: Path, loaded: LoadedSeed, change: Change, *, evaluation: Evaluation | None,
     before: Snapshot | None, ticket: Ticket | None, labels: list[str] | None = None,

@@ -141,7 +141,8 @@ def _write(gate: WriteGate, store: Store, plan: Plan, decision: Decision, change
     if gate.forge.kind == "github":  # the evidence goes on a (draft) PR first; land marks it ready
         opened = gate.open_change_request(decision, branch=change.branch, worktree=worktree, title=title,
                                           body=body)
-    sha = gate.land(decision, opened, worktree, f"germinate: {title}\n\n{decision.reason}")
+    sha = gate.land(decision, opened, worktree, f"germinate: {title}\n\n{decision.reason}",
+                    tested_sha=evaluation.head_sha)
     url = opened.url if opened is not None and opened.url else f"{default}@{sha[:10]}"
     close_forge_ticket(gate, plan, decision, f"Landed in {sha} via {url}")
     return Landing(decision=decision, landed_sha=sha, change_url=url, evaluation=evaluation)

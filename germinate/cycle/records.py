@@ -24,6 +24,9 @@ from germinate.store import (
     sha256_json,
 )
 
+# Cycles a deferred ticket gets (counting the first) before it stays deferred for a person.
+MAX_TICKET_ATTEMPTS = 3
+
 
 def _slug(text: str, limit: int) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:limit] or "x"
@@ -48,16 +51,18 @@ def start_cycle(
     """Create (or, on resume, refresh) the cycle's row and mark its ticket in progress."""
     with store.session() as s:
         row = s.get(CycleRow, cycle_id)
+        new = row is None
         if row is None:
             row = CycleRow(id=cycle_id, project=project, ticket_id=ticket.id)
             s.add(row)
         row.flow_run_id, row.status, row.base_sha = flow_run_id, "running", base_sha
         row.branch, row.seed_hash = branch, seed_hash
-    set_ticket_status(store, project, ticket, "in_progress")
+    set_ticket_status(store, project, ticket, "in_progress", new_attempt=new)
 
 
-def set_ticket_status(store: Store, project: str, ticket: Ticket, status: str) -> None:
-    """Upsert the ticket's row with ``status``."""
+def set_ticket_status(store: Store, project: str, ticket: Ticket, status: str, *,
+                      new_attempt: bool = False) -> None:
+    """Upsert the ticket's row with ``status`` (``new_attempt``: a cycle starts on it)."""
     with store.session() as s:
         row = s.scalars(select(TicketRow).where(
             TicketRow.project == project, TicketRow.ticket_id == ticket.id)).first()
@@ -67,12 +72,40 @@ def set_ticket_status(store: Store, project: str, ticket: Ticket, status: str) -
                             labels=list(ticket.labels))
             s.add(row)
         row.status = status
+        if new_attempt:
+            row.attempts = (row.attempts or 0) + 1
 
 
 def ticket_statuses(store: Store, project: str) -> dict[str, str]:
-    """ticket id -> status, for the plan stage's queue."""
+    """ticket id -> status as the plan stage's queue sees it.
+
+    ``leased`` while another run's live cycle holds the ticket; a ticket left ``in_progress``
+    by a killed cycle (no live lease) is ``resume``; a ``deferred`` ticket is ``retry`` until it
+    has had ``MAX_TICKET_ATTEMPTS`` cycles.
+    """
+    from germinate.cycle.lease import live_holders
+
+    held = live_holders(store, project)
     with store.session() as s:
-        return {r.ticket_id: r.status for r in s.scalars(select(TicketRow).where(TicketRow.project == project))}
+        rows = list(s.scalars(select(TicketRow).where(TicketRow.project == project)))
+    statuses: dict[str, str] = {}
+    for r in rows:
+        status = r.status
+        if r.ticket_id in held:
+            status = "leased"
+        elif status == "in_progress":
+            status = "resume"
+        elif status == "deferred" and (r.attempts or 0) < MAX_TICKET_ATTEMPTS:
+            status = "retry"
+        statuses[r.ticket_id] = status
+    statuses.update({t: "leased" for t in held})
+    return statuses
+
+
+def ticket_row(store: Store, project: str, ticket_id: str) -> TicketRow | None:
+    with store.session() as s:
+        return s.scalars(select(TicketRow).where(TicketRow.project == project,
+                                                 TicketRow.ticket_id == ticket_id)).first()
 
 
 def record_decision(store: Store, decision: Decision) -> int:
@@ -114,6 +147,10 @@ def finish_cycle(store: Store, report: CycleReport) -> None:
         row.head_sha = d.head_sha if d else row.head_sha
         row.finished_at = datetime.now(UTC)
         row.report = report.model_dump(mode="json")
+        ticket = s.scalars(select(TicketRow).where(TicketRow.project == row.project,
+                                                   TicketRow.ticket_id == row.ticket_id)).first()
+        if ticket is not None:
+            ticket.reason = row.reason[:2000]
 
 
 def recent_cycles(store: Store, project: str | None = None, limit: int = 20) -> list[CycleRow]:

@@ -2,7 +2,9 @@
 
 Priority (DESIGN.md): regressions on the default branch (red-mode) > bug tickets > forge
 tickets > roadmap epics (``seed.growth_objectives``) > improvement candidates (the scout).
-Tickets already finished, rejected, in review or deferred in the store are not picked again;
+Tickets already finished or rejected, deferred too often, or held by another run's live
+cycle (a lease) are not picked; a killed cycle's ticket (``resume``) and a deferred one with
+attempts left (``retry``) are;
 a ticket intake has ``queued`` belongs to the cycle intake started for it (``ticket_id``),
 never to a scheduled run. In red-mode only fix work (regressions and bug tickets) may run.
 """
@@ -17,7 +19,7 @@ from germinate.models import QUEUED, Snapshot, Ticket
 from germinate.seed import Epic, Seed
 
 # Ticket statuses (store ``tickets.status``) that take a ticket out of the queue.
-SETTLED_STATUSES: frozenset[str] = frozenset({"done", "rejected", "in_progress", "deferred", QUEUED})
+SETTLED_STATUSES: frozenset[str] = frozenset({"done", "rejected", "in_progress", "deferred", "leased", QUEUED})
 
 
 class Selection(BaseModel):
@@ -96,7 +98,7 @@ def select_tickets(
         if only is not None and ticket.id != only:
             continue
         if only is None and status in SETTLED_STATUSES:
-            skipped[ticket.id] = f"already {status}"
+            skipped[ticket.id] = _why_settled(status)
         elif red and not ticket.is_fix(seed.labels.fix):
             skipped[ticket.id] = "red-mode: only fix tickets run until the default branch is green"
         else:
@@ -108,3 +110,11 @@ def select_tickets(
     else:
         reason = f"{len(queue)} ticket(s) queued; next: {queue[0].id} ({queue[0].kind})"
     return Selection(queue=queue, red_mode=red, reason=reason, skipped=skipped)
+
+
+def _why_settled(status: str) -> str:
+    if status == "leased":
+        return "another run's live cycle holds it (lease)"
+    if status == "deferred":
+        return "deferred on every attempt; a person decides (germinate status)"
+    return f"already {status}"

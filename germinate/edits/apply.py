@@ -4,7 +4,9 @@ Blocks apply in order, each against the file as the previous ones left it. A blo
 fails leaves its file untouched and is reported with the reason; the others stay applied.
 Afterwards every changed Python file is compiled: one that no longer compiles is restored
 to how it was before this call, and its blocks are reported with the syntax error.
-Nothing is ever written outside the worktree (``../``, absolute paths, symlinks out, ``.git``).
+Nothing is ever written outside the worktree (``../``, absolute paths, symlinks out, ``.git``),
+and no file gets a name that is not canonical (``germinate.edits.names``: look-alike Unicode,
+control or bidi characters, backslashes, a letter-case twin of an existing path).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from germinate.edits import searchreplace as fmt
 from germinate.edits.matching import Match, locate, nearest_lines
+from germinate.edits.names import name_problem
 from germinate.errors import GerminateError
 from germinate.models import EditBlock
 
@@ -28,9 +31,12 @@ class EditPathError(GerminateError):
 
 def resolve_in_worktree(worktree: Path, path: str) -> Path:
     """The absolute path ``path`` names inside ``worktree``; raise EditPathError if it escapes."""
-    raw = path.strip().replace("\\", "/")
+    raw = path.strip()
     if not raw or "\x00" in raw:
         raise EditPathError(fmt.MSG_BAD_PATH.format(path=path, why="empty or invalid path"))
+    problem = name_problem(raw)
+    if problem is not None:
+        raise EditPathError(fmt.MSG_BAD_PATH.format(path=path, why=f"not a canonical file name: {problem}"))
     pure = PurePosixPath(raw)
     if pure.is_absolute() or raw.startswith("~") or (len(raw) > 1 and raw[1] == ":"):
         raise EditPathError(
@@ -44,6 +50,11 @@ def resolve_in_worktree(worktree: Path, path: str) -> Path:
         )
     root = worktree.resolve()
     target = root.joinpath(*pure.parts)
+    twin = _case_twin(root, pure.parts)
+    if twin is not None:
+        raise EditPathError(fmt.MSG_BAD_PATH.format(
+            path=path, why=f"it differs only in letter case from the existing '{twin}' (one file on macOS "
+                           f"and Windows); edit '{twin}' or choose a different name"))
     if target.is_symlink():
         raise EditPathError(
             fmt.MSG_BAD_PATH.format(path=path, why="it is a symlink; edit the file it points to")
@@ -55,6 +66,24 @@ def resolve_in_worktree(worktree: Path, path: str) -> Path:
             )
         )
     return target
+
+
+def _case_twin(root: Path, parts: tuple[str, ...]) -> str | None:
+    """The existing path that ``parts`` names up to letter case only, or None."""
+    here = root
+    for depth, part in enumerate(parts):
+        try:
+            entries = os.listdir(here)
+        except OSError:  # not a folder (yet): nothing below it can collide
+            return None
+        if part not in entries:
+            folded = part.casefold()
+            twin = next((e for e in entries if e.casefold() == folded), None)
+            if twin is not None:
+                return "/".join([*parts[:depth], twin])
+            return None
+        here = here / part
+    return None
 
 
 @dataclass

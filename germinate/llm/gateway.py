@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -39,6 +40,7 @@ from germinate.seed import Seed
 from germinate.store import Store
 
 log = logging.getLogger("germinate.llm")
+_T = TypeVar("_T")
 
 
 class LLMError(GerminateError):
@@ -56,6 +58,22 @@ class _Call:
     role: str
     ticket_id: str | None
     template_sha256: str
+    tools: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A free-text turn: the text, why it ended (``length``: cut off at the token limit) and
+    the read-only tool calls the model asked for (function calling)."""
+
+    text: str
+    finish_reason: str = "stop"
+    tool_calls: tuple[transport.ToolCall, ...] = ()
+    model: str = ""
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason == "length"
 
 
 def check_models(seed: Seed) -> None:
@@ -128,6 +146,38 @@ class Gateway:
         no model answers, ``LLMOutputError`` when the answer does not fit the schema.
         """
         ctx = _Call(check_role(role), ticket_id, template_sha256)
+        return self._first_answer(role, ctx, lambda model: self._ask(model, messages, schema, ctx))
+
+    def converse(
+        self,
+        role: str,
+        messages: list[dict[str, Any]],
+        *,
+        tools: list[dict[str, Any]] | None = None,
+        ticket_id: str | None = None,
+        template_sha256: str = "",
+    ) -> Reply:
+        """One free-text turn of a conversation, with its finish reason and tool calls.
+
+        ``tools`` (OpenAI function schemas) are offered only to models that support them; the
+        caller describes a plain-text fallback in the prompt for the rest. Budgets, retries,
+        fallbacks and the ledger row are those of ``call``.
+        """
+        ctx = _Call(check_role(role), ticket_id, template_sha256, tuple(tools or ()))
+
+        def ask(model: str) -> Reply:
+            completion, latency = self._send(model, messages, None, ctx)
+            self._record(model, messages, ctx, "ok", completion, latency)
+            return Reply(completion.text, completion.finish_reason, completion.tool_calls, model)
+
+        return self._first_answer(role, ctx, ask)
+
+    def supports_tools(self, role: str) -> bool:
+        """Whether the role's model takes function calling (else: the plain-text fallback)."""
+        return transport.supports_tools(self.model_for(role))
+
+    def _first_answer(self, role: str, ctx: _Call, ask: Callable[[str], _T]) -> _T:
+        """``ask`` each model of the role in turn (role's, then fallbacks) until one answers."""
         failures: list[str] = []
         missing: list[transport.MissingAPIKey] = []
         for model in models_to_try(self.seed.models, role):
@@ -138,20 +188,23 @@ class Gateway:
                 failures.append(f"{model}: {variable} is not set")
                 continue
             try:
-                return self._ask(model, messages, schema, ctx)
+                return ask(model)
             except transport.TransportError as exc:
                 failures.append(f"{model}: {exc}")
                 log.warning("model %s failed for %s, trying the next one: %s", model, role, exc)
         if missing and len(missing) == len(failures):
             raise missing[0]
+        raise LLMError(f"no model answered the {role} call: " + "; ".join(failures) + f". {self._hint(role)}")
+
+    def _hint(self, role: str) -> str:
         tried = models_to_try(self.seed.models, role)
-        hint = (
-            "Check the transcript (docs/scripted-model.md)"
-            if all(m.startswith("scripted/") for m in tried)
-            else "Check the provider is reachable and the key is valid, or add fallbacks under "
-            "models.fallbacks in seed.yaml"
+        if all(m.startswith("scripted/") for m in tried):
+            return "Check the transcript (docs/scripted-model.md)"
+        return (
+            "Check the provider is reachable and the key is valid; a slow model may need a larger "
+            f"models.timeout_seconds (now {self.seed.models.timeout_seconds:g}s) or a smaller "
+            f"max_tokens for the {role} role; or add fallbacks under models.fallbacks in seed.yaml"
         )
-        raise LLMError(f"no model answered the {role} call: " + "; ".join(failures) + f". {hint}")
 
     # --- one model ----------------------------------------------------------------------
 
@@ -234,6 +287,7 @@ class Gateway:
                     timeout=self.seed.models.timeout_seconds,
                     temperature=self.seed.models.temperature,
                     schema=native,
+                    tools=list(ctx.tools) if ctx.tools and transport.supports_tools(model) else None,
                 )
             except transport.TransportError as exc:
                 latency = (time.perf_counter() - started) * 1000

@@ -111,6 +111,12 @@ def write_entry(store: Store, entry: LedgerEntry) -> int:
         return int(row.id)
 
 
+def _known_as_int(column: Any) -> Any:
+    """1 for a known price, 0 for unknown: PostgreSQL has no ``min(boolean)``, every backend
+    has ``min(integer)`` (the smallest is 0 as soon as one price is unknown)."""
+    return case((column, 1), else_=0)
+
+
 def spend_from_ledger(
     store: Store, project: str, *, cycle_id: str | None = None, run_id: str | None = None
 ) -> Spend:
@@ -118,7 +124,7 @@ def spend_from_ledger(
     query = select(
         func.coalesce(func.sum(AgentRunRow.tokens_in + AgentRunRow.tokens_out), 0),
         func.coalesce(func.sum(AgentRunRow.cost_usd), 0.0),
-        func.coalesce(func.min(AgentRunRow.cost_known), True),
+        func.coalesce(func.min(_known_as_int(AgentRunRow.cost_known)), 1),
         func.count(AgentRunRow.id),
     ).where(AgentRunRow.project == project)
     if cycle_id is not None:
@@ -135,7 +141,7 @@ def _totals(condition: Any) -> list[Any]:
     return [
         func.coalesce(func.sum(case((condition, tokens), else_=0)), 0),
         func.coalesce(func.sum(case((condition, AgentRunRow.cost_usd), else_=0.0)), 0.0),
-        func.coalesce(func.min(case((condition, AgentRunRow.cost_known), else_=True)), True),
+        func.coalesce(func.min(case((condition, _known_as_int(AgentRunRow.cost_known)), else_=1)), 1),
         func.coalesce(func.sum(case((condition, 1), else_=0)), 0),
     ]
 

@@ -10,13 +10,14 @@ imports it lazily.
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import litellm
 from litellm import CustomLLM
 from litellm.llms.custom_llm import CustomLLMError
-from litellm.types.utils import ModelResponse, Usage
+from litellm.types.utils import ChatCompletionMessageToolCall, Function, ModelResponse, Usage
 
 from germinate.context.tokens import count_tokens
 from germinate.errors import ConfigError
@@ -121,7 +122,16 @@ class ScriptedLLM(CustomLLM):
         if completion_tokens is None:
             completion_tokens = count_tokens(text)
         model_response.choices[0].message.content = text  # type: ignore[union-attr]
-        model_response.choices[0].finish_reason = "stop"
+        model_response.choices[0].finish_reason = response.finish_reason
+        if response.tool_calls:
+            model_response.choices[0].message.tool_calls = [  # type: ignore[union-attr]
+                ChatCompletionMessageToolCall(
+                    id=f"call_{i}", type="function",
+                    function=Function(name=c.name, arguments=json.dumps(c.arguments)),
+                )
+                for i, c in enumerate(response.tool_calls)
+            ]
+            model_response.choices[0].finish_reason = "tool_calls"
         model_response.model = f"{PROVIDER}/{model}"
         model_response.usage = Usage(  # type: ignore[attr-defined]
             prompt_tokens=prompt_tokens,

@@ -34,8 +34,17 @@ class ScriptedUsage(BaseModel):
     completion_tokens: int | None = Field(None, ge=0)
 
 
+class ScriptedToolCall(BaseModel):
+    """A function call the replayed model asks for (``tool_calls`` of the response)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(..., min_length=1)
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
 class ScriptedResponse(BaseModel):
-    """One canned answer: text (or a mapping sent as JSON), or a simulated provider error."""
+    """One canned answer: text (or a mapping sent as JSON), tool calls, or a simulated error."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -46,6 +55,8 @@ class ScriptedResponse(BaseModel):
     repeat: bool = False
     delay_seconds: float = Field(0.0, ge=0.0)
     usage: ScriptedUsage | None = None
+    finish_reason: Literal["stop", "length"] = "stop"  # "length": a reply cut at the token limit
+    tool_calls: list[ScriptedToolCall] = Field(default_factory=list)
 
     @field_validator("match")
     @classmethod
@@ -61,9 +72,11 @@ class ScriptedResponse(BaseModel):
 
     @model_validator(mode="after")
     def _content_or_error(self) -> ScriptedResponse:
-        if (self.content is None) == (self.error is None):
+        answers = self.content is not None or bool(self.tool_calls)
+        if answers == (self.error is not None):
             raise ValueError(
-                "give exactly one of 'content' (the answer) or 'error' (a simulated failure)"
+                "give exactly one of 'content' (the answer, and/or 'tool_calls') or 'error' "
+                "(a simulated failure)"
             )
         return self
 

@@ -40,6 +40,15 @@ class TransportError(Exception):
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """One function call the model asked for: ``arguments`` is its JSON text, as sent."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class Completion:
     """The parts of a litellm response the gateway uses."""
 
@@ -47,6 +56,8 @@ class Completion:
     tokens_in: int
     tokens_out: int
     response_cost: float | None
+    finish_reason: str = "stop"  # "length": cut off at the token limit; "tool_calls": see below
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @functools.cache
@@ -93,6 +104,17 @@ def missing_key_error(model: str, role: str, variable: str) -> MissingAPIKey:
 
 
 @functools.cache
+def supports_tools(model: str) -> bool:
+    """Whether the model takes OpenAI-style ``tools`` (the scripted replay does)."""
+    if model.startswith("scripted/"):
+        return True
+    try:
+        return bool(litellm_module().supports_function_calling(model=model))
+    except Exception:  # unknown provider: the plain-text fallback works everywhere
+        return False
+
+
+@functools.cache
 def supports_schema(model: str) -> bool:
     """Whether litellm knows the model accepts a JSON-schema ``response_format``."""
     try:
@@ -109,12 +131,19 @@ def complete(
     timeout: float,
     temperature: float,
     schema: type[BaseModel] | None,
+    tools: list[dict[str, Any]] | None = None,
 ) -> Completion:
     """One request, no retries inside litellm or the HTTP client (the gateway retries)."""
     litellm = litellm_module()
     kwargs: dict[str, Any] = {}
     if schema is not None:
         kwargs["response_format"] = schema
+    if tools:
+        kwargs["tools"] = tools
+        # litellm 1.106.2 sends any request with tools through its MCP bridge first, which
+        # imports the optional ``mcp`` package (not installed: ModuleNotFoundError). Our tools
+        # are plain functions we answer ourselves: no MCP server is involved.
+        kwargs["_skip_mcp_handler"] = True
     try:
         response = litellm.completion(
             model=model,
@@ -143,7 +172,21 @@ def _completion(response: Any) -> Completion:
         tokens_in=int(getattr(usage, "prompt_tokens", 0) or 0),
         tokens_out=int(getattr(usage, "completion_tokens", 0) or 0),
         response_cost=float(cost) if cost is not None else None,
+        finish_reason=str(getattr(choice, "finish_reason", None) or "stop"),
+        tool_calls=_tool_calls(choice),
     )
+
+
+def _tool_calls(choice: Any) -> tuple[ToolCall, ...]:
+    calls = getattr(getattr(choice, "message", None), "tool_calls", None) or []
+    out = []
+    for i, call in enumerate(calls):
+        function = getattr(call, "function", None)
+        name = str(getattr(function, "name", "") or "")
+        if name:
+            out.append(ToolCall(id=str(getattr(call, "id", "") or f"call_{i}"), name=name,
+                                arguments=str(getattr(function, "arguments", "") or "{}")))
+    return tuple(out)
 
 
 def classify(exc: Exception) -> TransportError:

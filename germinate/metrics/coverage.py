@@ -76,30 +76,38 @@ def read_coverage(data_file: Path | None, worktree: Path, env: TargetEnv, seed: 
 
 
 def report_from_json(data: dict, worktree: Path, seed: Seed) -> CoverageReport:
-    """Build the report from ``coverage json`` output (statement coverage)."""
+    """Build the report from ``coverage json`` output: statement coverage, or statements plus
+    branches when the target turns branch coverage on (the figure ``coverage report`` prints)."""
+    branch = bool(data.get("meta", {}).get("branch_coverage"))
     files: dict[str, FileCoverage] = {}
     for raw_path, entry in data.get("files", {}).items():
         path = _relative(raw_path, worktree)
         summary = entry.get("summary", {})
         statements = int(summary.get("num_statements", 0))
         covered = int(summary.get("covered_lines", 0))
+        branches = int(summary.get("num_branches", 0)) if branch else 0
+        covered_branches = int(summary.get("covered_branches", 0)) if branch else 0
         files[path] = FileCoverage(
-            path=path, statements=statements, covered=covered,
-            percent=covered / statements if statements else 1.0,
+            path=path, statements=statements, covered=covered, branches=branches,
+            covered_branches=covered_branches,
+            percent=(covered + covered_branches) / (statements + branches) if statements + branches else 1.0,
             missing_lines=sorted(entry.get("missing_lines", [])),
             executed_lines=sorted(entry.get("executed_lines", [])),
         )
-    statements = sum(f.statements for f in files.values())
-    covered = sum(f.covered for f in files.values())
     critical = {}
     for crit in seed.quality_gates.coverage.critical_paths:
-        matched = [f for p, f in files.items() if glob_match(p, crit.path)]
-        stmts = sum(f.statements for f in matched)
-        if stmts:
-            critical[crit.path] = sum(f.covered for f in matched) / stmts
+        share = covered_share([f for p, f in files.items() if glob_match(p, crit.path)])
+        if share is not None:
+            critical[crit.path] = share
     reason = "" if files else "coverage measured no files"
-    return CoverageReport(available=bool(files), total=covered / statements if statements else None,
+    return CoverageReport(available=bool(files), branch=branch, total=covered_share(list(files.values())),
                           files=files, critical_paths=critical, reason=reason)
+
+
+def covered_share(files: list[FileCoverage]) -> float | None:
+    """Covered share of what coverage counts in ``files`` (statements, plus branches if measured)."""
+    units = sum(f.units for f in files)
+    return sum(f.covered_units for f in files) / units if units else None
 
 
 def diff_coverage(coverage: CoverageReport, added_lines: dict[str, list[int]]) -> float | None:

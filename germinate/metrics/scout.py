@@ -2,7 +2,8 @@
 
 Each candidate is a ``Ticket`` (kind ``improvement``, source ``scout``) with a stable id, a
 scope and the evidence behind it: the lowest-covered modules, the most complex functions,
-files and functions over the seed's limits, and TODO/FIXME markers. Within the kind, the
+files and functions over the seed's limits, and TODO/FIXME markers. Test code is never a target (a ticket to raise the coverage of a test file makes no sense).
+Within the kind, the
 ``score`` orders them (higher first); ids are stable so a candidate seen twice is one ticket.
 """
 
@@ -16,8 +17,17 @@ COVERAGE_TARGET = 0.8
 COMPLEXITY_ALERT = 10  # radon rank C and worse
 
 
+def is_test_path(path: str) -> bool:
+    """Test code (a ``tests``/``test`` folder, ``test_*.py``, ``*_test.py``, ``conftest.py``): never a target."""
+    parts = path.split("/")
+    name = parts[-1]
+    return (any(p in ("tests", "test", "testing") for p in parts[:-1]) or name.startswith("test_")
+            or name.endswith("_test.py") or name == "conftest.py")
+
+
 def coverage_candidates(coverage: CoverageReport, target: float, limit: int) -> list[Ticket]:
-    weak = [f for f in coverage.files.values() if f.statements >= MIN_STATEMENTS and f.percent < target]
+    weak = [f for f in coverage.files.values()
+            if f.statements >= MIN_STATEMENTS and f.percent < target and not is_test_path(f.path)]
     weak.sort(key=lambda f: (-(f.statements - f.covered), f.path))
     return [
         Ticket(id=f"scout-cov-{f.path}", title=f"Raise test coverage of {f.path} ({f.percent:.0%})",
@@ -31,7 +41,8 @@ def coverage_candidates(coverage: CoverageReport, target: float, limit: int) -> 
 
 
 def complexity_candidates(complexity: ComplexityReport, threshold: int, limit: int) -> list[Ticket]:
-    functions = [fn for f in complexity.files.values() for fn in f.functions if fn.complexity >= threshold]
+    functions = [fn for f in complexity.files.values() if not is_test_path(f.path)
+                 for fn in f.functions if fn.complexity >= threshold]
     functions.sort(key=lambda fn: (-fn.complexity, fn.path, fn.lineno))
     return [
         Ticket(id=f"scout-cc-{fn.path}:{fn.name}", title=f"Simplify {fn.name} in {fn.path} (complexity {fn.complexity})",
@@ -45,7 +56,7 @@ def complexity_candidates(complexity: ComplexityReport, threshold: int, limit: i
 
 def size_candidates(complexity: ComplexityReport, limit: int) -> list[Ticket]:
     tickets = []
-    for entry in complexity.files_over_limit[:limit]:
+    for entry in [e for e in complexity.files_over_limit if not is_test_path(e.split(": ", 1)[0])][:limit]:
         path = entry.split(": ", 1)[0]
         loc = complexity.files[path].loc if path in complexity.files else 0
         tickets.append(Ticket(id=f"scout-size-{path}", title=f"Split {path}: over the file size limit",
@@ -57,6 +68,8 @@ def size_candidates(complexity: ComplexityReport, limit: int) -> list[Ticket]:
 def marker_candidates(complexity: ComplexityReport, limit: int) -> list[Ticket]:
     tickets = []
     for path, metric in sorted(complexity.files.items()):
+        if is_test_path(path):
+            continue
         for marker in metric.markers:
             line = marker.split(":", 1)[0]
             tickets.append(Ticket(id=f"scout-todo-{path}:{line}", title=f"Resolve marker at {path}:{line}",

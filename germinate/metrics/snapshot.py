@@ -19,6 +19,7 @@ from germinate.home import project_dir
 from germinate.metrics.coverage import diff_coverage
 from germinate.metrics.execution import ENV_PROBLEM, measure_in_sandbox
 from germinate.metrics.gitstats import git_state
+from germinate.metrics.problems import import_problems
 from germinate.metrics.radon import measure_complexity, summarise
 from germinate.metrics.reward import DELETED
 from germinate.metrics.scout import scout
@@ -62,6 +63,7 @@ def health_of(tests: TestRun) -> str:
 
 def problems_of(tests: TestRun, coverage: CoverageReport, complexity: ComplexityReport) -> list[str]:
     problems = [f"tests: {tests.reason}"] if tests.reason else []
+    problems += import_problems(tests)
     if coverage.reason and tests.status not in ("not_run", "error"):
         problems.append(f"coverage: {coverage.reason}")
     problems += [f"radon: {f.path}: {f.error}" for f in complexity.files.values() if f.error]

@@ -83,6 +83,9 @@ def prepare_command(command: str, worktree: Path, env: TargetEnv, data_file: Pat
     return PreparedCommand([*cov, *rest], True, is_pytest, user_args)
 
 
+MAX_DETAILS_CHARS = 4000  # the end of a traceback: where the failing line is
+
+
 def parse_junit(path: Path) -> list[TestCase]:
     """Test cases from a pytest junit xml file (empty if missing or unreadable)."""
     if not path.is_file():
@@ -95,15 +98,23 @@ def parse_junit(path: Path) -> list[TestCase]:
     for case in root.iter("testcase"):
         name = case.get("name", "")
         klass = case.get("classname", "")
-        outcome, message = "passed", ""
+        outcome, message, details = "passed", "", ""
         for child, kind in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
             node = case.find(child)
             if node is not None:
                 outcome, message = kind, (node.get("message") or "")[:500]
+                message += _import_error(node.text or "")
+                details = (node.text or "")[-MAX_DETAILS_CHARS:] if kind != "skipped" else ""
                 break
         cases.append(TestCase(id=f"{klass}::{name}" if klass else name, outcome=outcome,  # type: ignore[arg-type]
-                              duration_s=float(case.get("time") or 0.0), message=message))
+                              duration_s=float(case.get("time") or 0.0), message=message, details=details))
     return cases
+
+
+def _import_error(text: str) -> str:
+    """The ``ImportError`` line of a traceback (a collection error's message alone says nothing)."""
+    lines = [ln.strip() for ln in text.splitlines() if "ModuleNotFoundError" in ln or "ImportError" in ln]
+    return f": {lines[-1].lstrip('E ').strip()[:300]}" if lines else ""
 
 
 PYTEST_NO_RESULTS = {

@@ -7,11 +7,29 @@ change, so a change that edits ``seed.yaml`` to loosen a threshold is judged by 
 
 A result with ``passed=False`` blocks when ``severity == "block"``, asks for a person when
 ``"needs_approval"``, and only informs when ``"warn"``. ``verdict(results)`` folds them.
+
+**Static before dynamic.** A static gate reads only the change (git objects, the seed, the
+ticket, labels); a dynamic gate needs test results (``STATIC_GATES`` / ``DYNAMIC_GATES``).
+Static gates run first, and none of the change's code may run (no install, no tests) until
+they are known. How a caller (``germinate gate``, the cycle loop) uses them::
+
+    static = run_static_gates(seed, changes, ticket=ticket, labels=..., repo_labels=...)
+    if static.ends_candidate:   # a security gate blocked: secrets, dependencies, test
+        give up on this candidate   # infrastructure, write paths, file types. No fix round.
+    elif static.blocked:        # e.g. file_length: nothing runs; the model may fix and retry
+        send static.results back to the model (a fix round), or stop
+    else:
+        evaluation, base = run the tests in the sandbox
+        results = evaluate_gates(..., evaluation=evaluation, base_snapshot=base)  # all gates
+
+``run_static_gates`` reads file contents from git objects only (``worktree=None``), so what
+the static gates judge is the committed change, not a checkout its own code could rewrite.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +43,7 @@ from germinate.policy import (
     labels,
     limits,
     secrets,
+    testinfra,
     testsuite,
 )
 from germinate.policy import paths as path_gates
@@ -33,33 +52,72 @@ from germinate.seed import Seed
 
 Verdict = Literal["pass", "blocked", "needs_approval"]
 
-_FAMILIES: tuple[Callable[[GateContext], GateResult | list[GateResult]], ...] = (
-    labels.check_freeze,
-    labels.check_red_mode,
-    path_gates.check_write_paths,
-    path_gates.check_file_types,
-    limits.check_change_budget,
-    limits.check_syntax,
-    limits.check_file_length,
-    limits.check_function_limits,
-    testsuite.check_tests_pass,
-    testsuite.check_tests_kept,
-    testsuite.check_tests_not_skipped,
-    testsuite.check_assertions_kept,
-    coverage.check_coverage,
-    dependencies.check_dependencies,
-    architecture.check_forbidden_imports,
-    secrets.check_secrets,
-    checkpoints.check_approval,
+Check = Callable[[GateContext], GateResult | list[GateResult]]
+
+
+@dataclass(frozen=True)
+class GateFamily:
+    """One check and the gate names it reports; ``needs_tests`` when it reads test results."""
+
+    check: Check
+    names: tuple[str, ...]
+    needs_tests: bool = False
+
+
+_FAMILIES: tuple[GateFamily, ...] = (
+    GateFamily(labels.check_freeze, (labels.FREEZE,)),
+    GateFamily(labels.check_red_mode, (labels.RED_MODE,)),
+    GateFamily(path_gates.check_write_paths, (path_gates.WRITE_PATHS,)),
+    GateFamily(path_gates.check_file_types, (path_gates.FILE_TYPES,)),
+    GateFamily(limits.check_change_budget, (limits.CHANGE_BUDGET,)),
+    GateFamily(limits.check_syntax, (limits.SYNTAX,)),
+    GateFamily(limits.check_file_length, (limits.FILE_LENGTH,)),
+    GateFamily(limits.check_function_limits, (limits.FUNCTION_LENGTH, limits.COMPLEXITY)),
+    GateFamily(testinfra.check_test_infrastructure, (testinfra.TEST_INFRASTRUCTURE,)),
+    GateFamily(testsuite.check_tests_pass, (testsuite.TESTS_PASS,), needs_tests=True),
+    GateFamily(testsuite.check_tests_kept, (testsuite.TESTS_KEPT,)),
+    GateFamily(testsuite.check_tests_not_skipped, (testsuite.TESTS_NOT_SKIPPED,)),
+    GateFamily(testsuite.check_assertions_kept, (testsuite.ASSERTIONS_KEPT,)),
+    GateFamily(coverage.check_coverage, coverage.NAMES, needs_tests=True),
+    GateFamily(dependencies.check_dependencies, (dependencies.DEPENDENCIES,)),
+    GateFamily(architecture.check_forbidden_imports, (architecture.FORBIDDEN_IMPORTS,)),
+    GateFamily(secrets.check_secrets, (secrets.SECRETS,)),
+    GateFamily(checkpoints.check_approval, (checkpoints.APPROVAL,)),
 )
 
-GATES: tuple[str, ...] = (
-    labels.FREEZE, labels.RED_MODE, path_gates.WRITE_PATHS, path_gates.FILE_TYPES,
-    limits.CHANGE_BUDGET, limits.SYNTAX, limits.FILE_LENGTH, limits.FUNCTION_LENGTH,
-    limits.COMPLEXITY, testsuite.TESTS_PASS, testsuite.TESTS_KEPT, testsuite.TESTS_NOT_SKIPPED,
-    testsuite.ASSERTIONS_KEPT, *coverage.NAMES, dependencies.DEPENDENCIES,
-    architecture.FORBIDDEN_IMPORTS, secrets.SECRETS, checkpoints.APPROVAL,
-)
+GATES: tuple[str, ...] = tuple(name for family in _FAMILIES for name in family.names)
+STATIC_GATES: frozenset[str] = frozenset(n for f in _FAMILIES if not f.needs_tests for n in f.names)
+DYNAMIC_GATES: frozenset[str] = frozenset(GATES) - STATIC_GATES
+# A blocking verdict from one of these ends a candidate: it is not a slip to fix in another
+# round but an attempt to reach what the change must not (secrets, packages, the judge).
+SECURITY_GATES: frozenset[str] = frozenset({
+    secrets.SECRETS, dependencies.DEPENDENCIES, testinfra.TEST_INFRASTRUCTURE,
+    path_gates.WRITE_PATHS, path_gates.FILE_TYPES,
+})
+
+
+@dataclass(frozen=True)
+class StaticVerdict:
+    """The static gates' results on a change, before any of its code runs."""
+
+    results: list[GateResult]
+
+    @property
+    def verdict(self) -> Verdict:
+        return verdict(self.results)
+
+    @property
+    def blocked(self) -> bool:
+        """A static gate blocks: none of the change's code may run (no install, no tests)."""
+        return self.verdict == "blocked"
+
+    @property
+    def ends_candidate(self) -> bool:
+        """A security gate blocks: the candidate ends here, without a fix round."""
+        return any(not r.passed and r.severity == "block" and r.name in SECURITY_GATES for r in self.results)
+
+    def blocking(self) -> list[GateResult]:
+        return [r for r in self.results if not r.passed and r.severity == "block"]
 
 
 def evaluate_gates(
@@ -79,12 +137,65 @@ def evaluate_gates(
     ctx = GateContext(seed=seed, changes=changes, worktree=worktree, base_worktree=base_worktree,
                       evaluation=evaluation, base_snapshot=base_snapshot, ticket=ticket,
                       labels=list(labels), repo_labels=list(repo_labels))
-    results: list[GateResult] = []
-    for family in _FAMILIES:
-        out = family(ctx)
-        results += out if isinstance(out, list) else [out]
+    results = _run(_FAMILIES, ctx)
     if approvals_needed_ok:
         results = [_approved(r) for r in results]
+    return results
+
+
+def run_static_gates(
+    seed: Seed,
+    changes: ChangeSet,
+    *,
+    ticket: Ticket | None = None,
+    labels: list[str] = [],  # noqa: B006 - read only
+    repo_labels: list[str] = [],  # noqa: B006
+    approvals_needed_ok: bool = False,
+) -> StaticVerdict:
+    """The gates that need no test run, on the committed change (git objects, never a checkout).
+
+    Call it before installing or testing anything of the change; see the module docstring.
+    """
+    ctx = GateContext(seed=seed, changes=changes, ticket=ticket, labels=list(labels),
+                      repo_labels=list(repo_labels))
+    results = _run(tuple(f for f in _FAMILIES if not f.needs_tests), ctx)
+    if approvals_needed_ok:
+        results = [_approved(r) for r in results]
+    return StaticVerdict(results)
+
+
+def run_dynamic_gates(
+    seed: Seed,
+    changes: ChangeSet,
+    *,
+    evaluation: Evaluation | None,
+    base_snapshot: Snapshot | None,
+    ticket: Ticket | None = None,
+) -> list[GateResult]:
+    """The gates that read test results, once the tests ran (after ``run_static_gates`` passed)."""
+    ctx = GateContext(seed=seed, changes=changes, evaluation=evaluation, base_snapshot=base_snapshot,
+                      ticket=ticket)
+    return _run(tuple(f for f in _FAMILIES if f.needs_tests), ctx)
+
+
+def in_gate_order(results: list[GateResult]) -> list[GateResult]:
+    """``results`` sorted as ``GATES`` lists them (unknown names last)."""
+    order = {name: i for i, name in enumerate(GATES)}
+    return sorted(results, key=lambda r: order.get(r.name, len(order)))
+
+
+def not_run(name: str) -> GateResult:
+    """A dynamic gate skipped because a static gate blocked: the change's code never ran."""
+    return GateResult(name=name, passed=False, severity="warn",
+                      message="not run: a blocking static gate ended the evaluation before any of the "
+                              "change's code ran (no install, no tests)")
+
+
+def _run(families: tuple[GateFamily, ...], ctx: GateContext) -> list[GateResult]:
+    results: list[GateResult] = []
+    for family in families:
+        out = family.check(ctx)
+        results += out if isinstance(out, list) else [out]
     return results
 
 
@@ -104,4 +215,6 @@ def verdict(results: list[GateResult]) -> Verdict:
     return "pass"
 
 
-__all__ = ["GATES", "Verdict", "evaluate_gates", "verdict"]
+__all__ = ["DYNAMIC_GATES", "GATES", "SECURITY_GATES", "STATIC_GATES", "GateFamily", "StaticVerdict",
+           "Verdict", "evaluate_gates", "in_gate_order", "not_run", "run_dynamic_gates", "run_static_gates",
+           "verdict"]

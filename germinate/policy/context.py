@@ -35,6 +35,14 @@ class GateContext:
     _texts: dict[tuple[Side, str], str | None] = field(default_factory=dict, repr=False)
     _blobs: dict[tuple[Side, str], str | None] | None = field(default=None, repr=False)
     _trees: dict[tuple[Side, str], ast.Module | None] = field(default_factory=dict, repr=False)
+    _base_paths: list[str] | None = field(default=None, repr=False)
+
+    def base_paths(self) -> list[str]:
+        """Every file path in the base commit's tree (read from git, not from a checkout)."""
+        if self._base_paths is None:
+            out = git_bytes(Path(self.changes.repo), "ls-tree", "-r", "-z", "--name-only", self.changes.base)
+            self._base_paths = [p.decode("utf-8", "replace") for p in out.split(b"\0") if p]
+        return self._base_paths
 
     def text(self, side: Side, path: str) -> str | None:
         """A file's text on one side of the change; None if absent, binary, a symlink or huge."""
@@ -66,15 +74,21 @@ class GateContext:
         return _read_blobs(Path(self.changes.repo), [(sha, path)])[0]
 
     def _changed_blobs(self) -> dict[tuple[Side, str], str | None]:
-        """Both sides of every changed regular file, read by one ``git cat-file --batch``."""
+        """Both sides of every changed regular file, read by object id in one ``git cat-file``.
+
+        By id, not by ``commit:path``: a malformed tree's ``../x`` is data here, not a path git
+        resolves against the current folder.
+        """
         wanted: list[tuple[Side, str]] = []
+        specs: list[str] = []
         for f in self.changes.files:
             if f.status != "deleted" and f.mode in REGULAR_MODES:
                 wanted.append(("head", f.path))
+                specs.append(f.blob or f"{self.changes.head}:{f.path}")
             if f.status != "added" and f.old_mode in REGULAR_MODES:
                 wanted.append(("base", f.old_path or f.path))
-        specs = [(self.changes.head if side == "head" else self.changes.base, path) for side, path in wanted]
-        texts = _read_blobs(Path(self.changes.repo), specs)
+                specs.append(f.old_blob or f"{self.changes.base}:{f.old_path or f.path}")
+        texts = _read_objects(Path(self.changes.repo), specs)
         blobs: dict[tuple[Side, str], str | None] = dict(zip(wanted, texts, strict=True))
         for f in self.changes.files:  # symlinks, deleted and missing sides read as absent
             blobs.setdefault(("head", f.path), None)
@@ -94,16 +108,26 @@ def _read_file(root: Path, path: str) -> str | None:
 def _read_blobs(repo: Path, specs: list[tuple[str, str]]) -> list[str | None]:
     """Texts of ``(commit, path)`` blobs in one git process; None if missing, binary or huge.
 
-    Paths reaching here are regular files at that commit (the caller knows the modes from
-    the diff) or unchanged ones, which are read as whatever blob git holds.
+    Paths reaching here are unchanged files (changed ones are read by object id), read as
+    whatever blob git holds; a path git would resolve outside the tree reads as absent.
     """
-    asked = [(sha, path) for sha, path in specs if "\n" not in path]  # the protocol is line-based
+    return _read_objects(repo, [f"{sha}:{path}" if _plain(path) else "" for sha, path in specs])
+
+
+def _plain(path: str) -> bool:
+    parts = path.split("/")
+    return "\n" not in path and not path.startswith("/") and all(p not in ("", ".", "..") for p in parts)
+
+
+def _read_objects(repo: Path, specs: list[str]) -> list[str | None]:
+    """Texts of objects named by ``specs`` (ids or ``rev:path``); "" or unreadable names read None."""
+    asked = [spec for spec in specs if spec and "\n" not in spec]  # the protocol is line-based
     if len(asked) < len(specs):
-        answers = iter(_read_blobs(repo, asked))
-        return [None if "\n" in path else next(answers) for _, path in specs]
+        answers = iter(_read_objects(repo, asked))
+        return [next(answers) if spec and "\n" not in spec else None for spec in specs]
     if not specs:
         return []
-    request = "".join(f"{sha}:{path}\n" for sha, path in specs).encode()
+    request = "".join(f"{spec}\n" for spec in specs).encode()
     out = git_bytes(repo, "cat-file", "--batch", input=request)
     texts: list[str | None] = []
     pos = 0

@@ -9,6 +9,7 @@ and the no-decrease gate stops it from sliding further.
 from __future__ import annotations
 
 from germinate.globs import glob_match
+from germinate.metrics.coverage import covered_share
 from germinate.models import CoverageReport, GateResult
 from germinate.policy.context import GateContext, gate, not_measured
 
@@ -20,12 +21,11 @@ NAMES = (COVERAGE_FLOOR, CRITICAL_COVERAGE, COVERAGE_NO_DECREASE, DIFF_COVERAGE)
 
 
 def path_coverage(report: CoverageReport, pattern: str) -> float | None:
-    """Covered share of statements in files matching ``pattern``; None if no such file."""
+    """Covered share in files matching ``pattern`` (statements, plus branches when the target
+    measures them: the same figure as the total); None if no such file."""
     if pattern in report.critical_paths:
         return report.critical_paths[pattern]
-    files = [f for p, f in report.files.items() if glob_match(p, pattern)]
-    statements = sum(f.statements for f in files)
-    return sum(f.covered for f in files) / statements if statements else None
+    return covered_share([f for p, f in report.files.items() if glob_match(p, pattern)])
 
 
 def _floor(name: str, head: float | None, base: float | None, minimum: float, tol: float,

@@ -1,20 +1,24 @@
 """Size of a change and of what it leaves behind: the change budget, Python that parses,
 file length, and the length and cyclomatic complexity of new or changed functions.
 
-Limits judge what the change made worse: a legacy 600-line file the change shrinks, or an
-old long function it leaves alone, does not block; growing either does.
+Limits judge what the change made worse, not what it inherited: crossing a limit fails; a file
+or function that was already over it at the base may grow by the seed's allowance
+(``constraints.repo.over_limit_*``) and no more. Function length counts lines of code, not
+docstrings, comments or blank lines, unless ``function_length_counts: lines``.
 """
 
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from radon.complexity import cc_visit_ast
 
 from germinate.models import GateResult
-from germinate.policy.context import GateContext, gate
+from germinate.policy.context import GateContext, Side, gate
 
 CHANGE_BUDGET = "change_budget"
 SYNTAX = "syntax"
@@ -60,8 +64,25 @@ def check_syntax(ctx: GateContext) -> GateResult:
                 what="Python that does not parse")
 
 
+def over_limit(limit: int, allowance: int, before: int | None, after: int) -> str | None:
+    """Why ``after`` fails a limit given ``before`` (None: new), or None when it does not.
+
+    Crossing the limit fails; a figure already over it may grow by ``allowance`` at most.
+    """
+    if after <= limit:
+        return None
+    if before is None:
+        return "new"
+    if before <= limit:
+        return f"was {before}, crossed the limit"
+    if after - before > allowance:
+        return f"was {before}, already over; grew by {after - before} > allowance {allowance}"
+    return None
+
+
 def check_file_length(ctx: GateContext) -> GateResult:
-    limit = ctx.seed.constraints.repo.max_lines_per_file
+    limits = ctx.seed.constraints.repo
+    limit = limits.max_lines_per_file
     block = []
     for path in python_files(ctx):
         head = ctx.text("head", path)
@@ -69,13 +90,13 @@ def check_file_length(ctx: GateContext) -> GateResult:
             continue
         head_n = len(head.splitlines())
         base = ctx.text("base", _base_path(ctx, path))
-        base_n = len(base.splitlines()) if base is not None else 0
-        if head_n > limit and head_n > base_n:
-            grew = f"grew {base_n} -> {head_n}" if base is not None else f"new, {head_n} lines"
+        base_n = len(base.splitlines()) if base is not None else None
+        why = over_limit(limit, limits.over_limit_file_growth, base_n, head_n)
+        if why:
             block.append(f"{path}:{head_n}: {head_n} lines > constraints.repo.max_lines_per_file "
-                         f"{limit} ({grew}); split the module")
-    return gate(FILE_LENGTH, ok=f"no changed file grew past {limit} lines", block=block,
-                what="file too long")
+                         f"{limit} ({why}); split the module")
+    return gate(FILE_LENGTH, ok=f"no changed file crossed {limit} lines or grew past its allowance",
+                block=block, what="file too long")
 
 
 @dataclass(frozen=True)
@@ -84,25 +105,54 @@ class _Function:
     lineno: int
     endline: int
     complexity: int
+    code_lines: int
 
     @property
-    def length(self) -> int:
+    def lines(self) -> int:
         return self.endline - self.lineno + 1
 
+    def length(self, counts: str) -> int:
+        """Lines of code (``counts == "code"``) or every line from ``def`` to its end."""
+        return self.code_lines if counts == "code" else self.lines
 
-def functions_of(tree: ast.Module | None) -> dict[str, _Function]:
+
+def code_line_numbers(text: str, tree: ast.Module) -> frozenset[int]:
+    """Lines holding code: not blank, not only a comment, not part of a docstring."""
+    lines: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type not in _NOT_CODE:
+                lines.update(range(tok.start[0], tok.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError):
+        return frozenset(range(1, len(text.splitlines()) + 1))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):
+                lines.difference_update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    return frozenset(lines)
+
+
+_NOT_CODE = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                       tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER})
+
+
+def functions_of(tree: ast.Module | None, text: str | None = None) -> dict[str, _Function]:
     """Every function and method (closures too) by qualified name, with length and complexity."""
     out: dict[str, _Function] = {}
+    if tree is None:
+        return out
+    code = code_line_numbers(text, tree) if text is not None else None
 
     def add(block: object, prefix: str) -> None:
         name = f"{prefix}{block.name}"  # type: ignore[attr-defined]
-        out.setdefault(name, _Function(name, block.lineno, block.endline,  # type: ignore[attr-defined]
-                                       block.complexity))  # type: ignore[attr-defined]
+        first, last = block.lineno, block.endline  # type: ignore[attr-defined]
+        n_code = sum(1 for n in code if first <= n <= last) if code is not None else last - first + 1
+        out.setdefault(name, _Function(name, first, last, block.complexity, n_code))  # type: ignore[attr-defined]
         for inner in getattr(block, "closures", []):
             add(inner, f"{name}.")
 
-    if tree is None:
-        return out
     for block in cc_visit_ast(tree):
         if hasattr(block, "methods"):
             for method in block.methods:
@@ -119,6 +169,10 @@ def _base_path(ctx: GateContext, path: str) -> str:
     return change.old_path if change and change.old_path else path
 
 
+def _functions(ctx: GateContext, side: Side, path: str) -> dict[str, _Function]:
+    return functions_of(ctx.tree(side, path), ctx.text(side, path))
+
+
 def _changed_functions(ctx: GateContext, over: Callable[[_Function], bool]
                        ) -> list[tuple[str, _Function, _Function | None]]:
     """(path, head function, same function at base) for added or touched functions ``over`` a limit."""
@@ -128,35 +182,38 @@ def _changed_functions(ctx: GateContext, over: Callable[[_Function], bool]
         if change is None or not change.added_lines:
             continue
         added = {n for n, _ in change.added_lines}
-        touched = [fn for fn in functions_of(ctx.tree("head", path)).values()
+        touched = [fn for fn in _functions(ctx, "head", path).values()
                    if over(fn) and any(fn.lineno <= n <= fn.endline for n in added)]
         if touched:  # only then is the base worth reading: was it already over?
-            base_fns = functions_of(ctx.tree("base", _base_path(ctx, path)))
+            base_fns = _functions(ctx, "base", _base_path(ctx, path))
             out += [(path, fn, base_fns.get(fn.qualname)) for fn in touched]
     return out
 
 
 def check_function_limits(ctx: GateContext) -> list[GateResult]:
     limits = ctx.seed.constraints.repo
+    counts = limits.function_length_counts
+    unit = "lines of code" if counts == "code" else "lines"
     long_fns, complex_fns = [], []
 
     def over(fn: _Function) -> bool:
-        return fn.length > limits.max_function_length_loc or fn.complexity > limits.max_cyclomatic_complexity
+        return fn.length(counts) > limits.max_function_length_loc or fn.complexity > limits.max_cyclomatic_complexity
 
     for path, fn, before in _changed_functions(ctx, over):
-        if fn.length > limits.max_function_length_loc and (before is None or fn.length > before.length):
-            was = f"was {before.length}" if before else "new"
-            long_fns.append(f"{path}:{fn.lineno}: {fn.qualname} is {fn.length} lines > "
-                            f"constraints.repo.max_function_length_loc {limits.max_function_length_loc} ({was})")
-        if fn.complexity > limits.max_cyclomatic_complexity and (
-                before is None or fn.complexity > before.complexity):
-            was = f"was {before.complexity}" if before else "new"
+        why = over_limit(limits.max_function_length_loc, limits.over_limit_function_growth,
+                         before.length(counts) if before else None, fn.length(counts))
+        if why:
+            long_fns.append(f"{path}:{fn.lineno}: {fn.qualname} is {fn.length(counts)} {unit} > "
+                            f"constraints.repo.max_function_length_loc {limits.max_function_length_loc} ({why})")
+        why = over_limit(limits.max_cyclomatic_complexity, limits.over_limit_complexity_growth,
+                         before.complexity if before else None, fn.complexity)
+        if why:
             complex_fns.append(f"{path}:{fn.lineno}: {fn.qualname} has cyclomatic complexity "
                                f"{fn.complexity} > constraints.repo.max_cyclomatic_complexity "
-                               f"{limits.max_cyclomatic_complexity} ({was})")
+                               f"{limits.max_cyclomatic_complexity} ({why})")
     return [
-        gate(FUNCTION_LENGTH, ok=f"changed functions within {limits.max_function_length_loc} lines",
+        gate(FUNCTION_LENGTH, ok=f"no changed function crossed {limits.max_function_length_loc} {unit}",
              block=long_fns, what="function too long"),
-        gate(COMPLEXITY, ok=f"changed functions within complexity {limits.max_cyclomatic_complexity}",
+        gate(COMPLEXITY, ok=f"no changed function crossed complexity {limits.max_cyclomatic_complexity}",
              block=complex_fns, what="function too complex"),
     ]

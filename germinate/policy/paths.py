@@ -1,44 +1,74 @@
-"""Where a change may write: the seed's write paths and disallowed writes (``seed.yaml`` and CI
-config always), paths that escape the repository, symlinks and binary files.
+"""Where a change may write and what it may add: the seed's write paths and disallowed writes
+(``seed.yaml`` and CI config always), paths that escape the repository or are malformed,
+names that are not canonical, symlinks, binary files and compiled bytecode.
 
 Every path a change writes counts: the new path, the old path of a rename, deleted files.
 Disallowed globs match case-insensitively on NFKC-normalised names, so ``SEED.yaml`` or a
-full-width look-alike of ``.github`` is still caught.
+full-width look-alike of ``.github`` is still caught; the write paths (an allow-list) match the
+raw name, so a full-width look-alike of an allowed folder is not inside it. A name that
+normalisation changes, with control or bidi characters, a backslash, or that collides with an
+existing path up to case is blocked outright (``germinate.edits.names``).
 """
 
 from __future__ import annotations
 
 import posixpath
 
+from germinate.diff import FileChange
+from germinate.edits.names import case_collision, name_problem
 from germinate.globs import first_match, normalise_path
 from germinate.models import GateResult
 from germinate.policy.context import GateContext, gate
+from germinate.seed.model import GatePolicy
 
 WRITE_PATHS = "write_paths"
 FILE_TYPES = "file_types"
 
 
 def _escapes(path: str) -> bool:
+    """Absolute, a drive, ``..``/``.``/empty components (a malformed tree) or inside ``.git``."""
     parts = normalise_path(path).split("/")
     drive = len(parts[0]) == 2 and parts[0][1] == ":" and parts[0][0].isalpha()
-    return path.startswith("/") or ".." in parts or parts[0].lower() == ".git" or drive
+    odd = any(p in ("", ".", "..") for p in path.split("/")) or ".." in parts
+    dotgit = any(p.lower().rstrip(". ") in (".git", "git~1") for p in parts)
+    return path.startswith("/") or odd or dotgit or drive
+
+
+def _written(change: FileChange) -> list[str]:
+    """The names a change creates (not the ones it only deletes)."""
+    return [change.path] if change.status in ("added", "renamed") else []
+
+
+def _name_findings(ctx: GateContext) -> list[str]:
+    found: list[str] = []
+    created = [p for change in ctx.changes.files for p in _written(change)]
+    existing = ctx.base_paths() if created else []
+    for path in created:
+        why = name_problem(path)
+        if why is None:
+            other = case_collision(path, existing)
+            why = f"differs only in letter case from '{other}' (one file on macOS and Windows)" if other else None
+        if why is not None:
+            found.append(f"{path!r}: not a canonical name: {why}")
+    return found
 
 
 def check_write_paths(ctx: GateContext) -> GateResult:
     access = ctx.seed.automation_contract.ai_access
     disallowed = access.effective_disallowed()
-    block: list[str] = []
+    block: list[str] = _name_findings(ctx)
     for change in ctx.changes.files:
         for path in change.paths():
             if _escapes(path):
-                block.append(f"{path}: escapes the repository")
+                block.append(f"{path!r}: escapes the repository or is a malformed tree entry "
+                             "('..', '.', an empty name, .git or an absolute path)")
                 continue
             hit = first_match(path, disallowed, ignore_case=True)
             if hit is not None:
                 verb = "deletes" if change.status == "deleted" else "writes"
                 block.append(f"{path}: {verb} a disallowed path (automation_contract.ai_access "
                              f"disallowed_writes / always protected: '{hit}')")
-            elif first_match(path, access.write_paths) is None:
+            elif first_match(path, access.write_paths, raw=True) is None:
                 block.append(f"{path}: outside automation_contract.ai_access.write_paths "
                              f"({', '.join(access.write_paths)})")
     return gate(WRITE_PATHS, ok=f"{len(ctx.changes.files)} file(s), all inside the write paths",
@@ -52,7 +82,19 @@ def _symlink_escapes(path: str, target: str) -> bool:
     return joined == ".." or joined.startswith("../") or joined.split("/")[0] == ".git"
 
 
+def _by_policy(policy: GatePolicy, finding: str, block: list[str], approval: list[str]) -> None:
+    if policy == "block":
+        block.append(finding)
+    elif policy == "needs_approval":
+        approval.append(finding)
+
+
+def _is_bytecode(path: str) -> bool:
+    return path.endswith((".pyc", ".pyo")) or "__pycache__" in path.split("/")
+
+
 def check_file_types(ctx: GateContext) -> GateResult:
+    types = ctx.seed.quality_gates.file_types
     disallowed = ctx.seed.automation_contract.ai_access.effective_disallowed()
     block: list[str] = []
     approval: list[str] = []
@@ -67,10 +109,16 @@ def check_file_types(ctx: GateContext) -> GateResult:
             elif first_match(resolved, disallowed, ignore_case=True):
                 block.append(f"{change.path}: symlink to '{target}' reaches a disallowed path")
             else:
-                approval.append(f"{change.path}: new or changed symlink to '{target}'")
+                _by_policy(types.symlinks, f"{change.path}: new or changed symlink to '{target}' "
+                           f"(quality_gates.file_types.symlinks: {types.symlinks})", block, approval)
+        elif _is_bytecode(change.path):
+            _by_policy(types.bytecode, f"{change.path}: compiled Python bytecode; it runs without its "
+                       f"source being reviewed (quality_gates.file_types.bytecode: {types.bytecode})",
+                       block, approval)
         elif change.binary:
-            approval.append(f"{change.path}: binary file (no gate can read it; a person must)")
+            _by_policy(types.binary, f"{change.path}: binary file; no gate can read it "
+                       f"(quality_gates.file_types.binary: {types.binary})", block, approval)
         if change.mode == "100755" and change.old_mode != "100755" and change.path.endswith(".py"):
             approval.append(f"{change.path}: made executable ({change.old_mode or 'new'} -> 100755)")
-    return gate(FILE_TYPES, ok="no symlinks, binaries or mode changes", block=block,
+    return gate(FILE_TYPES, ok="no symlinks, binaries, bytecode or mode changes", block=block,
                 approval=approval, what="file types")

@@ -1,7 +1,10 @@
 """Secrets in added lines: known token shapes, credential files, and high-entropy strings.
 
-Only the seed can exempt something (``quality_gates.security.secrets.allow_patterns``,
-regular expressions matched against the line): a comment in the code such as
+Known token shapes are searched on the whole added line, comments included. The entropy
+heuristic looks only at code: not at ``#`` comments, and not at URLs (a commit-hash link is
+not a token). Only the seed can exempt something: ``allow_patterns`` (regular expressions
+matched against the line) and ``allow_paths`` (globs, for test fixtures: there only the known
+token shapes, private keys and credential files still block). A comment in the code such as
 ``# not a secret`` changes nothing. Evidence never repeats the secret, only its first chars.
 """
 
@@ -13,6 +16,7 @@ import re
 from collections import Counter
 
 from germinate.errors import ConfigError
+from germinate.globs import glob_match
 from germinate.models import GateResult
 from germinate.policy.context import GateContext, gate
 
@@ -40,6 +44,11 @@ CREDENTIAL_FILES = re.compile(r"(^|/)(\.env(\.[\w-]+)?|id_(rsa|dsa|ecdsa|ed25519
                               r"credentials\.json|[^/]*\.(pem|key|p12|pfx|keystore|jks))$")
 _EXAMPLE_ENV = re.compile(r"\.env\.(example|sample|template|dist)$")
 _CANDIDATE = re.compile(r"[A-Za-z0-9+/=_-]{20,}")
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>()]+")
+# Files whose comments start with '#': the entropy heuristic skips the comment part.
+_HASH_COMMENTS = re.compile(r"\.(py|pyi|pyx|toml|cfg|ini|ya?ml|sh|txt|in|conf)$|(^|/)(Makefile|Dockerfile)$")
+# Heuristic shapes a test fixture may legitimately hold (``allow_paths``); the rest always block.
+_HEURISTIC = frozenset({"hard-coded credential", "password in a URL"})
 _LOCKFILES = re.compile(r"(\.lock|package-lock\.json|pnpm-lock\.yaml|\.sum)$")
 
 
@@ -61,16 +70,38 @@ def _redact(text: str) -> str:
     return text[:4] + "…" if len(text) > 4 else "…"
 
 
-def scan_line(line: str, threshold: float, allow: list[re.Pattern[str]], *, entropy: bool = True) -> str | None:
-    """The kind of secret on ``line`` (with a redacted excerpt), or None."""
+def code_part(line: str) -> str:
+    """``line`` up to a ``#`` comment that is not inside a quoted string."""
+    quote = ""
+    for i, char in enumerate(line):
+        if quote:
+            if char == quote and line[i - 1] != "\\":
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return line[:i]
+    return line
+
+
+def scan_line(line: str, threshold: float, allow: list[re.Pattern[str]], *, entropy: bool = True,
+              comments: bool = False, heuristics: bool = True) -> str | None:
+    """The kind of secret on ``line`` (with a redacted excerpt), or None.
+
+    ``comments``: the line may end in a ``#`` comment, which the entropy check skips;
+    ``heuristics=False`` (a fixture path) keeps only the known token shapes.
+    """
     if any(p.search(line) for p in allow):
         return None
     for name, pattern in TOKEN_SHAPES:
+        if not heuristics and name in _HEURISTIC:
+            continue
         match = pattern.search(line)
         if match:
             return f"{name} ({_redact(match.group(0))})"
-    if entropy:
-        for token in _CANDIDATE.findall(line):
+    if entropy and heuristics:
+        code = _URL.sub(" ", code_part(line) if comments else line)
+        for token in _CANDIDATE.findall(code):
             if _high_entropy(token, threshold):
                 return f"high-entropy string, {shannon_entropy(token):.2f} bits/char ({_redact(token)})"
     return None
@@ -93,8 +124,11 @@ def check_secrets(ctx: GateContext) -> GateResult:
         if CREDENTIAL_FILES.search(change.path) and not _EXAMPLE_ENV.search(name):
             block.append(f"{change.path}: adds a credentials file")
         entropy = not _LOCKFILES.search(name)
+        comments = bool(_HASH_COMMENTS.search(change.path))
+        fixture = any(glob_match(change.path, g) for g in policy.allow_paths)
         for number, text in change.added_lines:
-            found = scan_line(text, policy.entropy_threshold, allow, entropy=entropy)
+            found = scan_line(text, policy.entropy_threshold, allow, entropy=entropy, comments=comments,
+                              heuristics=not fixture)
             if found:
                 block.append(f"{change.path}:{number}: {found}")
     return gate(SECRETS, ok="no secrets in added lines", block=block, what="possible secret")

@@ -1,7 +1,8 @@
 """The target's tests: they pass, and the change did not make them weaker.
 
-Weakening is read from the code, base against head: test modules deleted, renamed out of
-collection or emptied; test functions removed; skip/xfail markers added; assertions in a
+Weakening is read from the code, base against head, seeing every test pytest collects
+(``germinate.policy.collection``: unittest classes of any name, parametrised cases): test
+modules deleted, renamed out of collection or emptied; tests or parametrised cases removed; skip/xfail markers added; assertions in a
 changed test reduced (a trivial ``assert True`` or an assert after an early ``return`` does
 not count); pytest configuration that stops tests from being collected.
 """
@@ -14,6 +15,7 @@ import re
 
 from germinate.diff import FileChange
 from germinate.models import GateResult
+from germinate.policy.collection import FunctionNode, collected_tests
 from germinate.policy.context import GateContext, gate, not_measured
 
 TESTS_PASS = "tests_pass"
@@ -36,17 +38,9 @@ def is_test_module(path: str) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
-def test_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
-    """Collected tests by qualified name: ``test*`` functions and ``Test*`` class methods."""
-    out: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
-            out[node.name] = node
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            for item in node.body:
-                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name.startswith("test"):
-                    out[f"{node.name}.{item.name}"] = item
-    return out
+def test_functions(tree: ast.Module) -> dict[str, FunctionNode]:
+    """Collected tests by qualified name (see ``germinate.policy.collection``)."""
+    return {name: test.node for name, test in collected_tests(tree).items()}
 
 
 def check_tests_pass(ctx: GateContext) -> GateResult:
@@ -83,23 +77,29 @@ def check_tests_kept(ctx: GateContext) -> GateResult:
     block = []
     for change, base_path in _pairs(ctx):
         base_tree = ctx.tree("base", base_path)
-        base_tests = test_functions(base_tree) if base_tree else {}
+        base_tests = collected_tests(base_tree) if base_tree else {}
+        held = sum(t.items for t in base_tests.values())
         if change.status == "deleted":
-            block.append(f"{base_path}: test module deleted ({len(base_tests)} tests)")
+            block.append(f"{base_path}: test module deleted ({held} tests)")
             continue
         if not is_test_module(change.path):
-            block.append(f"{base_path}: renamed to {change.path}, which pytest does not collect")
+            block.append(f"{base_path}: renamed to {change.path}, which pytest does not collect ({held} tests)")
             continue
         head_text = ctx.text("head", change.path)
         head_tree = ctx.tree("head", change.path)
         if head_tree is None:
             continue  # the syntax gate reports it
-        head_tests = test_functions(head_tree)
+        head_tests = collected_tests(head_tree)
         if base_tests and (not head_text or not head_text.strip() or not head_tests):
-            block.append(f"{change.path}: test module emptied (had {len(base_tests)} tests)")
+            block.append(f"{change.path}: test module emptied (had {held} tests)")
             continue
-        for name in sorted(set(base_tests) - set(head_tests)):
-            block.append(f"{change.path}:{base_tests[name].lineno}: test {name} removed or renamed away")
+        for name, test in sorted(base_tests.items()):
+            kept = head_tests.get(name)
+            if kept is None:
+                block.append(f"{change.path}:{test.node.lineno}: test {name} removed or renamed away")
+            elif kept.items < test.items:
+                block.append(f"{change.path}:{kept.node.lineno}: test {name} lost parametrised cases: "
+                             f"{test.items} -> {kept.items}")
     return gate(TESTS_KEPT, ok="no test deleted, renamed away or emptied", block=block,
                 what="tests removed")
 
@@ -149,7 +149,7 @@ def _is_trivial(test: ast.expr) -> bool:
     return False
 
 
-def count_assertions(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+def count_assertions(fn: FunctionNode) -> int:
     """Meaningful checks in a test, stopping at a top-level ``return`` (what follows never runs)."""
     total = 0
     for stmt in fn.body:

@@ -7,17 +7,17 @@ coverage may not decrease. Every section says what to fill in; the result valida
 
 from __future__ import annotations
 
-import configparser
 import json
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from germinate.errors import ConfigError, SeedError
+from germinate.seed.fit import FittedLimits, Worst, fit_limits
 from germinate.seed.loader import parse_seed_text
 from germinate.seed.model import SEED_FILENAME
+from germinate.seed.project_deps import read_ini, runtime_dependencies, test_setup
 from germinate.workspace import run_git
 
 SKIP_DIRS = {".git", ".venv", "venv", "env", ".tox", ".nox", "build", "dist", "node_modules", "docs",
@@ -25,7 +25,6 @@ SKIP_DIRS = {".git", ".venv", "venv", "env", ".tox", ".nox", "build", "dist", "n
 NOT_MODULES = {"setup.py", "conftest.py", "noxfile.py", "tasks.py", "manage.py", "fabfile.py"}
 DEPENDENCY_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile", "poetry.lock", "uv.lock",
                     "requirements.in")
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 @dataclass(frozen=True)
@@ -39,22 +38,12 @@ class RepoFacts:
     tests_dir: str | None = None
     pytest_config: str | None = None  # the file holding pytest settings
     dependency_files: list[str] = field(default_factory=list)
-    dependencies: list[str] = field(default_factory=list)  # normalized distribution names
+    dependencies: list[str] = field(default_factory=list)  # runtime distribution names, normalized
     package_manager: str = "pip"
-    default_branch: str = "main"
-
-
-def normalize(name: str) -> str:
-    """A distribution name as PyPI compares it (PEP 503)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _requirement_name(line: str) -> str | None:
-    line = line.split("#", 1)[0].strip()
-    if not line or line.startswith(("-", "git+", "http:", "https:", "file:", ".")):
-        return None
-    match = _NAME.match(line)
-    return normalize(match.group(1)) if match else None
+    default_branch: str | None = "main"  # None: not a git repository
+    setup_command: str = ""
+    setup_sources: list[str] = field(default_factory=list)
+    limits: FittedLimits = field(default_factory=lambda: FittedLimits(400, 60, 15))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -62,15 +51,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
         return {}
-
-
-def _read_ini(path: Path) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
-        return configparser.ConfigParser()
-    return parser
 
 
 def _find_packages(repo: Path) -> tuple[list[str], bool]:
@@ -93,38 +73,22 @@ def _find_pytest_config(repo: Path, pyproject: dict[str, Any]) -> str | None:
     if "pytest" in pyproject.get("tool", {}):
         return "pyproject.toml"
     for name, section in (("setup.cfg", "tool:pytest"), ("tox.ini", "pytest")):
-        if (repo / name).exists() and _read_ini(repo / name).has_section(section):
+        if (repo / name).exists() and read_ini(repo / name).has_section(section):
             return name
     return None
 
 
-def _dependencies(repo: Path, pyproject: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(dependency files present, dependency names declared in them)."""
-    names: list[str] = []
-    project = pyproject.get("project", {})
-    names += [n for n in map(_requirement_name, project.get("dependencies", [])) if n]
-    for extra in project.get("optional-dependencies", {}).values():
-        names += [n for n in map(_requirement_name, extra) if n]
-    poetry = pyproject.get("tool", {}).get("poetry", {})
-    names += [normalize(n) for n in poetry.get("dependencies", {}) if n.lower() != "python"]
+def _dependency_files(repo: Path) -> list[str]:
     files = [name for name in DEPENDENCY_FILES if (repo / name).exists()]
-    for req in sorted(repo.glob("requirements*.txt")) + sorted(repo.glob("requirements/*.txt")):
-        files.append(req.relative_to(repo).as_posix())
-        names += [n for n in map(_requirement_name, req.read_text(errors="replace").splitlines()) if n]
-    if (repo / "setup.cfg").exists():
-        cfg = _read_ini(repo / "setup.cfg")
-        raw = cfg.get("options", "install_requires", fallback="")
-        names += [n for n in map(_requirement_name, raw.splitlines()) if n]
-    if (repo / "Pipfile").exists():
-        pipfile = _read_toml(repo / "Pipfile")
-        names += [normalize(n) for section in ("packages", "dev-packages") for n in pipfile.get(section, {})]
-    own = normalize(project.get("name", ""))
-    return files, sorted({n for n in names if n != own})
+    reqs = sorted(repo.glob("requirements*.txt")) + sorted(repo.glob("requirements/*.txt"))
+    return files + [r.relative_to(repo).as_posix() for r in reqs] + (["tox.ini"] if (repo / "tox.ini").exists() else [])
 
 
-def _default_branch(repo: Path) -> str:
-    if not (repo / ".git").exists():
-        return "main"
+def _default_branch(repo: Path) -> str | None:
+    """The branch growth lands on; None when ``repo`` is not a git repository."""
+    inside = run_git(repo, "rev-parse", "--show-toplevel", check=False).strip()
+    if not inside or Path(inside).resolve() != repo:
+        return None
     remote = run_git(repo, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD", check=False).strip()
     if remote:
         return remote.split("/", 1)[-1]
@@ -144,7 +108,7 @@ def inspect_repo(repo: Path | str) -> RepoFacts:
     project = pyproject.get("project", {}) or pyproject.get("tool", {}).get("poetry", {})
     packages, src_layout = _find_packages(path)
     tests_dir = next((d for d in ("tests", "test") if (path / d).is_dir()), None)
-    files, deps = _dependencies(path, pyproject)
+    setup = test_setup(path, pyproject)
     tool = pyproject.get("tool", {})
     manager = ("poetry" if "poetry" in tool or (path / "poetry.lock").exists()
                else "uv" if (path / "uv.lock").exists()
@@ -152,8 +116,10 @@ def inspect_repo(repo: Path | str) -> RepoFacts:
     return RepoFacts(
         name=str(project.get("name") or path.name), description=str(project.get("description") or ""),
         packages=packages, src_layout=src_layout, tests_dir=tests_dir,
-        pytest_config=_find_pytest_config(path, pyproject), dependency_files=files, dependencies=deps,
-        package_manager=manager, default_branch=_default_branch(path),
+        pytest_config=_find_pytest_config(path, pyproject), dependency_files=_dependency_files(path),
+        dependencies=runtime_dependencies(path, pyproject), package_manager=manager,
+        default_branch=_default_branch(path), setup_command=setup.command, setup_sources=setup.sources,
+        limits=fit_limits(path),
     )
 
 
@@ -230,9 +196,13 @@ quality_gates:
 
 constraints:
   repo:
-    max_lines_per_file: 400
-    max_function_length_loc: 60
-    max_cyclomatic_complexity: 15
+    # Fitted to this repository: its worst case today plus 10% (never below 400/60/15).
+    # Crossing a limit blocks; a file or function already over it may grow by the allowance.
+    max_lines_per_file: {max_file}  # {worst_file}
+    max_function_length_loc: {max_function}  # code only, not docstrings/comments; {worst_function}
+    max_cyclomatic_complexity: {max_complexity}  # {worst_complexity}
+    over_limit_file_growth: 50
+    over_limit_function_growth: 5
   dependencies:
     max_new_dependencies_per_pr: 1
   modules:
@@ -261,8 +231,7 @@ budgets:
 
 execution:
   test_command: {test_command}  # pytest config: {pytest_config}
-  # setup_command: "pip install -e .[test]"  # default installs the project; dependency files: {dependency_files}
-  max_parallel: 1
+{setup_line}  max_parallel: 1
   change_budget: {{max_lines_changed: 400, max_files_touched: 10}}
 
 checkpoints:
@@ -285,13 +254,29 @@ def render_seed(facts: RepoFacts) -> str:
         test_command += f" {facts.tests_dir}"
     return STARTER.format(
         name=_q(facts.name), description=_q(facts.description), package_manager=_q(facts.package_manager),
-        default_branch=_q(facts.default_branch), modules=_modules_block(facts),
+        default_branch=_q(facts.default_branch or "main"), modules=_modules_block(facts),
         first_package=(facts.packages or ["src"])[0],
         allowlist=_items(facts.dependencies, 8, "no dependencies declared yet"),
         write_paths=_items(_write_paths(facts), 6), test_command=_q(test_command),
         pytest_config=facts.pytest_config or "none found",
-        dependency_files=", ".join(facts.dependency_files) or "none found",
+        setup_line=_setup_line(facts), max_file=facts.limits.max_lines_per_file,
+        max_function=facts.limits.max_function_length_loc, max_complexity=facts.limits.max_cyclomatic_complexity,
+        worst_file=_worst(facts.limits.worst_file, "lines"), worst_function=_worst(facts.limits.worst_function, "lines of code"),
+        worst_complexity=_worst(facts.limits.worst_complexity, "complexity"),
     )
+
+
+def _worst(worst: Worst | None, unit: str) -> str:
+    return f"largest today: {worst.value} {unit}, {worst.where}" if worst else "no Python found"
+
+
+def _setup_line(facts: RepoFacts) -> str:
+    """``setup_command``: set when init found the test dependencies, else a commented example."""
+    files = ", ".join(facts.dependency_files) or "none found"
+    if facts.setup_command:
+        return (f"  # installs the project and its test dependencies (from {', '.join(facts.setup_sources) or 'the project'})\n"
+                f"  setup_command: {_q(facts.setup_command)}\n")
+    return f"  # setup_command: \"python -m pip install -e .\"  # nothing to install found; dependency files: {files}\n"
 
 
 def write_seed(repo: Path | str, *, force: bool = False) -> tuple[Path, RepoFacts]:

@@ -77,14 +77,24 @@ MEANINGS: dict[str, str] = {
     "quality_gates.performance.budgets": "Named budgets (e.g. `api_p95_ms: 1000`), for the agents and benchmarks.",
     "quality_gates.security": "Dependency and secrets policy.",
     "quality_gates.security.dependency_policy": "Which third-party packages may be added.",
-    "quality_gates.security.dependency_policy.allowlist_mode": "If true, a new dependency outside the allowlist blocks the change.",
-    "quality_gates.security.dependency_policy.allowlisted_packages": "Packages that may be added without a human.",
+    "quality_gates.security.dependency_policy.allowlist_mode": "If true, a new runtime dependency outside the allowlist is stopped as `outside_allowlist` says (blocks by default). Runtime dependencies are read from pyproject.toml, setup.cfg, setup.py (statically) and requirements files; `[build-system] requires` is not one. Direct URLs, VCS links and extra indexes always block.",
+    "quality_gates.security.dependency_policy.allowlisted_packages": "Runtime packages a change may add without the allowlist stopping it (checkpoints.new_dependency may still ask a person).",
+    "quality_gates.security.dependency_policy.outside_allowlist": "What a new package outside the allowlist does when `allowlist_mode` is on: `block` (default) or `needs_approval` (a person decides).",
     "quality_gates.security.secrets": "Secrets handling.",
     "quality_gates.security.secrets.management": "Where secrets live (informational).",
     "quality_gates.security.secrets.rules": "Free-text secrets rules for the agents.",
     "quality_gates.security.secrets.scan": "Scan added lines for secrets (keys, tokens, private keys) and block them.",
-    "quality_gates.security.secrets.entropy_threshold": "Shannon entropy (bits per character) above which a long string literal looks like a secret.",
-    "quality_gates.security.secrets.allow_patterns": "Regular expressions of strings the secret scan accepts (test fixtures).",
+    "quality_gates.security.secrets.entropy_threshold": "Shannon entropy (bits per character) above which a long "
+        "mixed-case token with digits in code looks like a secret (`#` comments and URLs are not scanned for entropy).",
+    "quality_gates.security.secrets.allow_patterns": "Regular expressions of lines the secret scan accepts.",
+    "quality_gates.security.secrets.allow_paths": "Globs of test-fixture files where only known token shapes "
+        "(cloud/forge/API keys), private keys and credential files block; the entropy and "
+        "`password = \"...\"` heuristics are off there.",
+    "quality_gates.test_infrastructure": "What a change to test infrastructure does: `block`, `needs_approval` or `allow`. Test infrastructure is code that can rewrite test results: `conftest.py` anywhere, pytest/coverage/tox/nox configuration (`pytest.ini`, `tox.ini`, `noxfile.py`, `.coveragerc`, `[tool.pytest*]`/`[tool.coverage*]` in pyproject.toml, `[tool:pytest]`/`[coverage:*]` in setup.cfg), pytest plugins and `pytest11` entry points, `sitecustomize.py`/`usercustomize.py`/`*.pth`, and the files the test and setup commands name (a Makefile, a script).",
+    "quality_gates.file_types": "What a change may add besides text files.",
+    "quality_gates.file_types.binary": "A binary file added or changed: `block`, `needs_approval` or `allow` (no gate can read it).",
+    "quality_gates.file_types.bytecode": "A compiled Python file (`.pyc`, `.pyo`, `__pycache__/`): `block`, `needs_approval` or `allow`.",
+    "quality_gates.file_types.symlinks": "A symlink added or changed inside the repository: `block`, `needs_approval` or `allow`. A symlink that points outside the repository or at a protected path always blocks.",
     "growth_objectives": "Where the project should grow.",
     "growth_objectives.roadmap_epics": "Epics the architect turns into tickets when no bug or forge ticket waits.",
     "growth_objectives.roadmap_epics[].id": "Stable identifier of the epic.",
@@ -96,9 +106,20 @@ MEANINGS: dict[str, str] = {
     "growth_objectives.priorities": "Free-text priorities, in order, for the architect.",
     "constraints": "Hard limits on code shape and dependencies.",
     "constraints.repo": "Size and complexity limits.",
-    "constraints.repo.max_lines_per_file": "A change may not grow a file beyond this many lines.",
-    "constraints.repo.max_function_length_loc": "A change may not grow a function beyond this many lines.",
-    "constraints.repo.max_cyclomatic_complexity": "A change may not raise a function's cyclomatic complexity (radon) above this.",
+    "constraints.repo.max_lines_per_file": "A change may not take a Python file across this many lines; "
+        "a file already over it may grow by at most `over_limit_file_growth` lines.",
+    "constraints.repo.max_function_length_loc": "A change may not take a function across this length "
+        "(see `function_length_counts`); one already over it may grow by at most `over_limit_function_growth`.",
+    "constraints.repo.max_cyclomatic_complexity": "A change may not take a function's cyclomatic complexity (radon) "
+        "across this; one already over it may rise by at most `over_limit_complexity_growth`.",
+    "constraints.repo.over_limit_file_growth": "Lines a file that was already over `max_lines_per_file` at the base "
+        "may grow by in one change.",
+    "constraints.repo.over_limit_function_growth": "Length a function that was already over "
+        "`max_function_length_loc` at the base may grow by in one change.",
+    "constraints.repo.over_limit_complexity_growth": "Complexity a function that was already over "
+        "`max_cyclomatic_complexity` at the base may rise by in one change.",
+    "constraints.repo.function_length_counts": "`code`: a function's length counts lines of code, not its "
+        "docstring, comments or blank lines; `lines`: every line from `def` to its end.",
     "constraints.dependencies": "Dependency limits.",
     "constraints.dependencies.max_new_dependencies_per_pr": "Most new packages one change may add.",
     "constraints.dependencies.require_issue_link_for_new_dependency": "A new dependency needs a linked ticket.",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -38,8 +38,8 @@ __all__ = [
     "ALWAYS_DISALLOWED_WRITES", "AiAccess", "AppRef", "Architecture", "AutomationContract",
     "Budget", "Budgets", "ChangeBudget", "Checkpoints", "CodeStyle", "CodingStandards",
     "Constraints", "Correctness", "CoverageGate", "CriticalPath", "DependencyConstraints",
-    "DependencyPolicy", "Documentation", "Domain", "Epic", "Evaluation", "Execution",
-    "ForbiddenImport", "ForgeConfig", "Glob", "GrowthObjectives", "Labels", "LoadedSeed",
+    "DependencyPolicy", "Documentation", "Domain", "Epic", "Evaluation", "Execution", "FileTypes",
+    "ForbiddenImport", "GatePolicy", "ForgeConfig", "Glob", "GrowthObjectives", "Labels", "LoadedSeed",
     "MergePolicy", "ModelPrice", "Models", "ModuleConstraints", "ModuleContract", "Owner",
     "Patterns", "Performance", "Persona", "Project", "QualityGates", "ROLES",
     "RegressionDetection", "RepoConstraints", "RepoLayout", "Reporting", "RewardWeights",
@@ -165,9 +165,14 @@ class Performance(Section):
     budgets: dict[str, float] = Field(default_factory=dict)
 
 
+GatePolicy = Literal["block", "needs_approval", "allow"]
+"""What a gate's finding does: stop the change, ask a person, or let it through."""
+
+
 class DependencyPolicy(Section):
     allowlist_mode: bool = False
     allowlisted_packages: list[str] = Field(default_factory=list)
+    outside_allowlist: GatePolicy = "block"
 
 
 class SecretsPolicy(Section):
@@ -176,6 +181,7 @@ class SecretsPolicy(Section):
     scan: bool = True
     entropy_threshold: float = Field(4.5, gt=0.0)
     allow_patterns: list[str] = Field(default_factory=list)
+    allow_paths: list[Glob] = Field(default_factory=list)
 
 
 class Security(Section):
@@ -183,11 +189,19 @@ class Security(Section):
     secrets: SecretsPolicy = Field(default_factory=_defaults(SecretsPolicy))
 
 
+class FileTypes(Section):
+    binary: GatePolicy = "block"
+    bytecode: GatePolicy = "block"
+    symlinks: GatePolicy = "block"
+
+
 class QualityGates(Section):
     ci_required_checks: list[str] = Field(default_factory=list)
     coverage: CoverageGate = Field(default_factory=_defaults(CoverageGate))
     performance: Performance = Field(default_factory=_defaults(Performance))
     security: Security = Field(default_factory=_defaults(Security))
+    test_infrastructure: GatePolicy = "needs_approval"
+    file_types: FileTypes = Field(default_factory=_defaults(FileTypes))
 
 
 # --- growth objectives, constraints, evaluation ---------------------------------------
@@ -211,6 +225,10 @@ class RepoConstraints(Section):
     max_lines_per_file: int = Field(400, gt=0)
     max_function_length_loc: int = Field(60, gt=0)
     max_cyclomatic_complexity: int = Field(15, gt=0)
+    over_limit_file_growth: int = Field(50, ge=0)
+    over_limit_function_growth: int = Field(5, ge=0)
+    over_limit_complexity_growth: int = Field(0, ge=0)
+    function_length_counts: Literal["code", "lines"] = "code"
 
 
 class DependencyConstraints(Section):

@@ -29,6 +29,8 @@ class Reply:
     completion_tokens: int | None = None
     error: str = "scripted failure"
     headers: dict[str, str] = field(default_factory=dict)  # extra response headers
+    finish_reason: str = "stop"  # "length": a reply cut at the token limit
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # [{name, arguments: {...}}]
 
 
 @dataclass
@@ -106,8 +108,8 @@ def completion_body(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": reply.content},
-                "finish_reason": "stop",
+                "message": _message(reply),
+                "finish_reason": "tool_calls" if reply.tool_calls else reply.finish_reason,
             }
         ],
         "usage": {
@@ -116,6 +118,17 @@ def completion_body(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
             "total_tokens": prompt_tokens + completion_tokens,
         },
     }
+
+
+def _message(reply: Reply) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {"id": f"call_{i}", "type": "function",
+             "function": {"name": c["name"], "arguments": json.dumps(c.get("arguments", {}))}}
+            for i, c in enumerate(reply.tool_calls)
+        ]
+    return message
 
 
 def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:

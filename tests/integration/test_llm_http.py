@@ -4,6 +4,7 @@ structured output (native ``response_format`` and JSON in text), a missing API k
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,8 +90,10 @@ def test_a_slow_server_times_out_and_the_error_is_clear(fake: FakeOpenAI, store:
     fake.enqueue(Reply(content="late", delay=5.0), Reply(content="late", delay=5.0))
     litellm_module()  # the first import takes seconds: keep it out of the timing
     started = time.monotonic()
-    with pytest.raises(LLMError, match=r"Timeout.*models\.fallbacks in seed\.yaml"):
+    with pytest.raises(LLMError, match=r"Timeout.*models\.fallbacks in seed\.yaml") as err:
         gateway(store, timeout_seconds=0.5, max_retries=1).call("tester", PROMPT, None)
+    assert "models.timeout_seconds (now 0.5s)" in str(err.value)  # slow is not only "unreachable"
+    assert "max_tokens for the tester role" in str(err.value)
     assert time.monotonic() - started < 4.0  # two 0.5 s timeouts, not two 5 s answers
     assert [r.outcome for r in ledger_rows(store, "demo")] == ["timeout", "timeout"]
 
@@ -168,3 +171,16 @@ def test_a_refused_response_format_falls_back_to_json_in_text(
     assert "response_format" in native and "response_format" not in text_mode
     assert "JSON Schema" in text_mode["messages"][0]["content"]
     assert [r.outcome for r in ledger_rows(store, "demo")] == ["error", "ok"]
+
+
+def test_a_cut_reply_and_tool_calls_come_back_with_their_finish_reason(fake: FakeOpenAI, store: Store) -> None:
+    fake.enqueue(Reply(content="a.py\n<<<<<<< SEARCH\nx", finish_reason="length"),
+                 Reply(content="", tool_calls=[{"name": "read_file", "arguments": {"path": "a.py"}}]))
+    tools = [{"type": "function", "function": {"name": "read_file", "parameters": {"type": "object"}}}]
+    gw = gateway(store)
+    cut = gw.converse("implementer", PROMPT, tools=tools)
+    assert cut.truncated and cut.text.endswith("SEARCH\nx")
+    asked = gw.converse("implementer", PROMPT, tools=tools)
+    assert [(c.name, json.loads(c.arguments)) for c in asked.tool_calls] == [("read_file", {"path": "a.py"})]
+    assert fake.requests[-1]["tools"][0]["function"]["name"] == "read_file"  # offered to the model
+    assert [r.outcome for r in ledger_rows(store, "demo")] == ["ok", "ok"]  # every turn in the ledger

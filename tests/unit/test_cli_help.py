@@ -50,3 +50,29 @@ def test_unusable_germinate_home_is_one_clear_error(tmp_path, monkeypatch, capsy
     assert main(["ticket", "list", "--repo", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "cannot use" in err and "GERMINATE_HOME" in err and "Traceback" not in err
+
+
+HEAVY = ("sqlalchemy", "prefect", "litellm", "germinate.store")
+PROBE = """
+import sys
+from germinate.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print(",".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["validate", "examples/target"], ["run", "--help"],
+                                  ["status", "--help"], ["webhook", "serve", "--help"]])
+def test_quick_commands_import_no_heavy_library(argv: list[str]) -> None:
+    """`germinate --help` and `validate` stay fast: no store, SQLAlchemy, Prefect or litellm at import."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *argv], capture_output=True,
+                          text=True, timeout=60, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1:] in ([], [""]), f"imported: {proc.stderr}"

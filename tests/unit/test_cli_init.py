@@ -42,7 +42,8 @@ def test_src_layout_repo(repo_factory: RepoFactory, capsys: pytest.CaptureFixtur
     assert seed.automation_contract.ai_access.write_paths == ["src/shop/**", "tests/**"]
     policy = seed.quality_gates.security.dependency_policy
     assert policy.allowlist_mode is True
-    assert policy.allowlisted_packages == ["flask-login", "numpy", "pytest", "requests"]
+    assert policy.allowlisted_packages == ["flask-login", "requests"]  # runtime only: no test/dev tools
+    assert seed.execution.setup_command == "python -m pip install -e '.[test]' -r requirements-dev.txt"
     assert seed.execution.test_command == "python -m pytest -q"  # testpaths already in pyproject
     assert seed.automation_contract.merge_policy.allow_auto_merge is False
     assert main(["validate", str(repo)]) == 0
@@ -89,8 +90,10 @@ def test_default_branch_is_detected(repo_factory: RepoFactory) -> None:
 
 def test_empty_repo_still_gets_a_valid_seed(tmp_path: Path) -> None:
     target, facts = write_seed(tmp_path)
-    assert facts.packages == [] and facts.default_branch == "main"
-    assert load_seed(target).seed.automation_contract.ai_access.write_paths == ["**/*.py"]
+    assert facts.packages == [] and facts.default_branch is None  # not a git repository
+    seed = load_seed(target).seed
+    assert seed.automation_contract.ai_access.write_paths == ["**/*.py"]
+    assert seed.constraints.repo.max_lines_per_file == 400  # nothing to fit: the defaults
 
 
 def test_refuses_to_overwrite_without_force(repo_factory: RepoFactory, capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,7 +29,7 @@ def servers_with_home(prefect_home: Path) -> list[int]:
             environ = (proc / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"server" in cmdline and b"start" in cmdline and f"PREFECT_HOME={prefect_home}".encode() in environ:
+        if b"prefect.server.api.server:create_app" in cmdline and f"PREFECT_HOME={prefect_home}".encode() in environ:
             found.append(int(proc.name))
     return found
 
@@ -60,6 +60,8 @@ def test_start_background_reuse_status_stop(germinate_home: Path, capsys: pytest
     assert len(servers_with_home(germinate_home / "prefect")) == 1
     info = server.read_state()
     assert info is not None and info.port == port
+    pid = info.pid
+    assert pid is not None and (germinate_home / "prefect" / "server.pid").read_text().strip() == str(pid)
     try:
         assert httpx.get(f"{info.api_url}/health", timeout=5).json() is True
         assert "<html" in httpx.get(info.url, timeout=5).text.lower()  # the UI is served
@@ -68,39 +70,46 @@ def test_start_background_reuse_status_stop(germinate_home: Path, capsys: pytest
         assert server.ensure_server() == info.api_url  # reused, not a second server
         assert server.read_state() == info
         assert main(["server", "--status"]) == 0
-        assert f"pid {info.pid}" in capsys.readouterr().out
+        assert f"pid {pid}" in capsys.readouterr().out
     finally:
         assert main(["server", "--stop"]) == 0
     assert "stopped" in capsys.readouterr().out
     deadline = time.monotonic() + 30  # a loaded machine can be slow to let it go
-    while time.monotonic() < deadline and Path(f"/proc/{info.pid}").exists():
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
         time.sleep(0.2)
-    assert not Path(f"/proc/{info.pid}").exists()
+    assert not Path(f"/proc/{pid}").exists()
     assert servers_with_home(germinate_home / "prefect") == []
     assert server.read_state() is None
     assert not server.is_healthy(info.api_url)
     assert main(["server", "--status"]) == 3
 
 
-def test_stop_never_kills_a_process_that_is_not_ours(capsys: pytest.CaptureFixture[str]) -> None:
+def test_stop_never_kills_a_process_that_is_not_ours(germinate_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A pid file naming another process (a recycled pid) is left alone, and the stale record goes."""
     other = subprocess.Popen(["sleep", "60"])
     try:
-        fake = server.ServerInfo.for_port(other.pid, free_port(), Path("/nonexistent.log"))
-        server._write_state(fake)
+        server._write_state(server.ServerInfo.for_port(free_port()))
+        server.pid_file().write_text(str(other.pid))
         assert main(["server", "--stop"]) == 0
         assert "left it alone" in capsys.readouterr().out
         assert other.poll() is None  # still running
         assert server.read_state() is None  # the stale record is gone
+        with pytest.raises(server.ServerError, match="prefect server stop"):
+            server.start_server(free_port())  # nor is a server started over a pid file that names it
     finally:
         other.kill()
         other.wait()
 
 
-def test_recycled_pid_is_not_ours() -> None:
-    """Same pid, different start time: a recycled pid must not be stopped."""
-    info = server.ServerInfo(pid=os.getpid(), port=1, url="http://127.0.0.1:1", api_url="http://127.0.0.1:1/api",
-                             log="", started=1.0)
-    assert not server.is_ours(info)
+def test_a_stale_pid_file_does_not_block_the_record(germinate_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    server._write_state(server.ServerInfo.for_port(free_port()))
+    server.pid_file().write_text(str(gone.pid))
+    assert main(["server", "--status"]) == 3
+    assert "stale record" in capsys.readouterr().out
+    assert main(["server", "--stop"]) == 0
+    assert not server.pid_file().exists() and server.read_state() is None
 
 
 def test_status_and_stop_with_nothing_recorded(capsys: pytest.CaptureFixture[str]) -> None:

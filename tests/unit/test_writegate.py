@@ -246,3 +246,20 @@ def test_unknown_approval_action_is_refused(tmp_path: Path) -> None:
     store = Store.open(url=f"sqlite:///{tmp_path / 's.db'}")
     with pytest.raises(WriteRefused, match="unknown approval action"):
         record_approval(store, "c1", "yolo", "x", "", "a" * 40)
+
+
+def test_the_commit_that_lands_is_the_commit_that_was_tested(setup: Any) -> None:
+    """A commit made after the tests ran (and judged as is) lands only if it adds growth records."""
+    store, worktree, forge = setup
+    gate = WriteGate(store, "demo", forge, _seed(merge_policy={"allow_auto_merge": True}))
+    tested = head_sha(worktree)
+    (worktree / "app.py").write_text("x = 'not what the tests saw'\n")
+    commit_worktree(worktree, "slipped in after the tests")
+    with pytest.raises(WriteRefused, match=r"is not the tested one .*app.py changed after the tests"):
+        gate.land(_decision(worktree), None, worktree, "m", tested_sha=tested)
+    assert forge.calls == [] and _writes(store)[-1][:2] == ("merge", False)
+
+    (worktree / "app.py").write_text("x = 2\n")
+    (worktree / "AUTOGEN_LOG.md").write_text("# log\n\n## entry\n")
+    commit_worktree(worktree, "growth records only")
+    assert gate.land(_decision(worktree), None, worktree, "m", tested_sha=tested) == "f" * 40

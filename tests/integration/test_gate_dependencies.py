@@ -1,0 +1,89 @@
+"""The dependencies gate through ``germinate gate`` (a subprocess, real git): setup.py read from its
+syntax tree and never run, setup.cfg extras, requirements folders and includes, build requirements.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.integration.test_gate_static import commit, fired, gate
+
+SEED = """version: 1
+project: {name: shop}
+quality_gates:
+  security:
+    dependency_policy: {allowlist_mode: true, allowlisted_packages: [attrs]}
+checkpoints: {new_dependency: false}
+"""
+SETUP = 'from setuptools import setup\n\nsetup(name="shop", install_requires=["attrs"])\n'
+FILES = {
+    "seed.yaml": SEED,
+    "setup.py": SETUP,
+    "setup.cfg": "[metadata]\nname = shop\n\n[options]\ninstall_requires =\n    attrs\n",
+    "pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n',
+    "requirements.txt": "attrs\n-r pinned.lst\n",
+    "pinned.lst": "attrs==23.2\n",
+    "requirements/tests.txt": "pytest\n",
+    "shop.py": "X = 1\n",
+}
+
+
+def outcome(repo: Path, tmp_path: Path, files: dict[str, str | bytes], branch: str,
+            *args: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+    code, report, err = gate(repo, tmp_path, "--head", commit(repo, files, branch), "--no-tests", *args)
+    assert code in (0, 1, 2), err
+    return code, fired(report), next(g for g in report["gates"] if g["name"] == "dependencies")
+
+
+def test_setup_py_is_read_statically_and_never_run(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory(FILES)
+    canary = tmp_path / "setup-ran"
+    code, gates, dep = outcome(repo, tmp_path, {"setup.py": SETUP.replace('["attrs"]', '["attrs", "requests>=2"]')},
+                               "install-requires")
+    assert (code, gates) == (1, {"dependencies": "block"}) and "'requests'" in dep["message"]
+    named = ('from setuptools import setup\n\nEXTRAS = {"cli": ["click"]}\n\n'
+             'setup(name="shop", install_requires=["attrs"], extras_require=EXTRAS)\n')
+    code, gates, dep = outcome(repo, tmp_path, {"setup.py": named}, "extras-by-name")
+    assert (code, gates) == (1, {"dependencies": "block"}) and "'click'" in dep["message"]
+    computed = (f"from pathlib import Path\nPath({str(canary)!r}).write_text('ran')\n"
+                "from setuptools import setup\n\n"
+                "setup(name='shop', install_requires=Path('requirements.txt').read_text().split())\n")
+    code, gates, dep = outcome(repo, tmp_path, {"setup.py": computed}, "computed")
+    assert (code, gates) == (2, {"dependencies": "needs_approval"}), dep
+    assert "computed" in dep["message"] and "Fix:" in dep["message"]
+    assert not canary.exists(), "setup.py was executed"
+
+
+def test_setup_cfg_requirements_folder_and_includes(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory(FILES)
+    cfg = FILES["setup.cfg"] + "\n[options.extras_require]\nyaml =\n    pyyaml\n"
+    assert outcome(repo, tmp_path, {"setup.cfg": cfg}, "cfg-extra")[:2] == (1, {"dependencies": "block"})
+    tests_txt = {"requirements/tests.txt": "pytest\nfreezegun\n"}
+    assert outcome(repo, tmp_path, tests_txt, "req-folder")[:2] == (1, {"dependencies": "block"})
+    included = {"pinned.lst": "attrs==23.2\nevil-helper==0.1\n"}
+    code, gates, dep = outcome(repo, tmp_path, included, "included")
+    assert (code, gates) == (1, {"dependencies": "block"}) and "'evil-helper'" in dep["message"]
+    allowed = {"requirements/tests.txt": "pytest\nattrs\n"}
+    assert outcome(repo, tmp_path, allowed, "allowed")[:2] == (0, {})
+
+
+def test_build_requirements_are_not_runtime_dependencies(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory(FILES)
+    flit = '[build-system]\nrequires = ["flit_core>=3.4"]\nbuild-backend = "flit_core.buildapi"\n'
+    code, gates, dep = outcome(repo, tmp_path, {"pyproject.toml": flit}, "flit")
+    assert (code, gates) == (2, {"dependencies": "needs_approval"}), dep
+    assert "not a runtime dependency" in dep["message"] and "not in" not in dep["message"]
+
+
+def test_outside_allowlist_can_ask_a_person(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory(FILES)
+    lenient = tmp_path / "lenient.yaml"
+    lenient.write_text(SEED.replace("allowlisted_packages: [attrs]",
+                                    "allowlisted_packages: [attrs], outside_allowlist: needs_approval"))
+    code, gates, _ = outcome(repo, tmp_path, {"requirements/tests.txt": "pytest\nfreezegun\n"}, "lenient",
+                             "--seed", str(lenient))
+    assert (code, gates) == (2, {"dependencies": "needs_approval"})
+    code, gates, _ = outcome(repo, tmp_path, {"requirements.txt": "attrs\n--extra-index-url https://x.invalid/simple\n"},
+                             "index", "--seed", str(lenient))
+    assert (code, gates) == (1, {"dependencies": "block"}), "another package source always blocks"

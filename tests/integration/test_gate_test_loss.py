@@ -1,0 +1,112 @@
+"""The test-loss gates see every test pytest collects, driven through ``germinate gate``."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+from germinate.policy.collection import collected_tests, item_count
+from tests.integration.cli_user import failed_gates, gate_json
+from tests.integration.test_gate_cli import change
+
+BASE_TESTS = '''from unittest import TestCase
+
+import pytest
+
+from tests.base import SharedCases
+from lib import chunked
+
+
+class ChunkedTests(TestCase):
+    def test_even(self):
+        self.assertEqual(chunked([1, 2], 1), [[1], [2]])
+
+    def test_odd(self):
+        self.assertEqual(chunked([1, 2, 3], 2), [[1, 2], [3]])
+        self.assertEqual(chunked([], 2), [])
+
+
+class MoreChunked(ChunkedTests):
+    def test_more(self):
+        self.assertTrue(chunked([1], 1))
+
+
+class ImportedBase(SharedCases):
+    def test_shared(self):
+        self.assertTrue(True is not False)
+
+
+def test_plain():
+    assert chunked([1], 1) == [[1]]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_sizes(n):
+    assert len(chunked(list(range(n)), 1)) == n
+
+
+class Helper:
+    def test_not_collected(self):
+        pass
+'''
+FILES = {
+    "seed.yaml": "version: 1\nproject: {name: lib}\n",
+    "lib.py": "def chunked(items, n):\n    return [items[i:i + n] for i in range(0, len(items), n)]\n",
+    "tests/__init__.py": "",
+    "tests/base.py": "from unittest import TestCase\n\n\nclass SharedCases(TestCase):\n    pass\n",
+    "tests/test_chunked.py": BASE_TESTS,
+}
+
+
+def test_collection_counts_the_way_pytest_does() -> None:
+    tests = collected_tests(ast.parse(BASE_TESTS))
+    assert sorted(tests) == ["ChunkedTests.test_even", "ChunkedTests.test_odd", "ImportedBase.test_shared",
+                             "MoreChunked.test_even", "MoreChunked.test_more", "MoreChunked.test_odd",
+                             "test_plain", "test_sizes"]
+    assert item_count(ast.parse(BASE_TESTS)) == 10  # pytest --collect-only says 10 too
+
+
+def _judge(repo_factory: Any, tmp_path: Path, text: str | None, name: str) -> tuple[int, dict[str, list[str]]]:
+    repo = repo_factory(FILES)
+    if text is None:
+        from tests.integration.test_gate_cli import git
+
+        git(repo, "checkout", "-q", "-B", name, "main")
+        git(repo, "rm", "-q", "tests/test_chunked.py")
+        git(repo, "commit", "-q", "-m", name)
+        sha = git(repo, "rev-parse", "HEAD").strip()
+    else:
+        sha = change(repo, {"tests/test_chunked.py": text}, name)
+    code, report = gate_json(tmp_path / "user", repo, "--base", "main", "--head", sha, "--no-tests")
+    return code, failed_gates(report)
+
+
+def test_deleting_a_unittest_method_blocks(repo_factory: Any, tmp_path: Path) -> None:
+    without_even = BASE_TESTS.replace(
+        "    def test_even(self):\n        self.assertEqual(chunked([1, 2], 1), [[1], [2]])\n\n", "")
+    code, failed = _judge(repo_factory, tmp_path, without_even, "drop-even")
+    assert code == 1 and "tests_kept" in failed
+    assert any("test ChunkedTests.test_even removed" in e for e in failed["tests_kept"])
+
+
+def test_removing_an_assert_equal_blocks(repo_factory: Any, tmp_path: Path) -> None:
+    weaker = BASE_TESTS.replace("        self.assertEqual(chunked([], 2), [])\n", "")
+    code, failed = _judge(repo_factory, tmp_path, weaker, "weaken-odd")
+    assert code == 1 and "ChunkedTests.test_odd checks less: 2 -> 1 assertions" in failed["assertions_kept"][0]
+
+
+def test_dropping_a_parametrised_case_blocks(repo_factory: Any, tmp_path: Path) -> None:
+    code, failed = _judge(repo_factory, tmp_path, BASE_TESTS.replace("[1, 2, 3]", "[1, 2]"), "fewer-cases")
+    assert code == 1 and "test test_sizes lost parametrised cases: 3 -> 2" in failed["tests_kept"][0]
+
+
+def test_deleted_file_reports_how_many_tests_it_held(repo_factory: Any, tmp_path: Path) -> None:
+    code, failed = _judge(repo_factory, tmp_path, None, "delete-file")
+    assert code == 1 and failed["tests_kept"] == ["tests/test_chunked.py: test module deleted (10 tests)"]
+
+
+def test_adding_a_test_passes(repo_factory: Any, tmp_path: Path) -> None:
+    more = BASE_TESTS + "\n\ndef test_empty():\n    assert chunked([], 3) == []\n"
+    code, failed = _judge(repo_factory, tmp_path, more, "add-test")
+    assert (code, failed) == (0, {})
