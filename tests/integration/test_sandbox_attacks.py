@@ -114,3 +114,12 @@ def test_local_opt_out_warns_on_every_run(witness: Witness) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["tests"]["passed"] == 1
     assert "WITHOUT isolation" in done.stderr
+
+
+def test_gate_exits_3_when_no_sandbox_can_run(witness: Witness) -> None:
+    repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC,
+                                    "seed.yaml": "project: {name: calc}\nexecution:\n  sandbox: docker\n"})
+    (repo / "calc.py").write_text("def add(a, b):\n    return b + a\n")
+    git(repo, "commit", "-qam", "commute")
+    done = germinate("gate", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD", env=witness.env(), cwd=repo)
+    assert done.returncode == 3 and "no sandbox to run the target's code in" in done.stderr, done.stderr
