@@ -123,3 +123,14 @@ def test_gate_exits_3_when_no_sandbox_can_run(witness: Witness) -> None:
     git(repo, "commit", "-qam", "commute")
     done = germinate("gate", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD", env=witness.env(), cwd=repo)
     assert done.returncode == 3 and "no sandbox to run the target's code in" in done.stderr, done.stderr
+
+
+def test_run_refuses_before_starting_when_no_sandbox_can_run(witness: Witness) -> None:
+    from examples.demo import TRANSCRIPT
+
+    seed = f"project: {{name: calc}}\nmodels: {{default: 'scripted/{TRANSCRIPT}'}}\nexecution:\n  sandbox: docker\n"
+    repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, **witness.files(),
+                                    "seed.yaml": seed})
+    done = germinate("run", str(repo), "--cycles", "1", env=witness.env(), cwd=repo)
+    assert done.returncode == 3 and "no sandbox to run the target's code in" in done.stderr, done.stderr
+    assert witness.escapes() == [] and not (witness.ghome / "server.json").exists()  # no server was started
