@@ -15,7 +15,7 @@ import pytest
 from germinate.environments import Limits, SandboxUnavailable
 from germinate.environments import bwrap as bwrap_kind
 from germinate.environments import docker as docker_kind
-from germinate.environments.allowlist import allowed_env
+from germinate.environments.allowlist import allowed_env, install_names
 from germinate.environments.bwrap import BwrapEnvironment, bwrap_argv
 from germinate.environments.docker import docker_argv
 from germinate.environments.local import LocalEnvironment
@@ -96,6 +96,7 @@ def test_allowlist_drops_keys_tokens_and_prefect() -> None:
     env = allowed_env({"VIRTUAL_ENV": "/v"}, source=source)
     assert env == {"PATH": "/bin", "LANG": "C.UTF-8", "LC_ALL": "C", "VIRTUAL_ENV": "/v"}
     assert allowed_env({}, ["PIP_INDEX_URL"], source=source)["PIP_INDEX_URL"] == "https://mirror"
+    assert install_names({**source, "HTTPS_PROXY": "http://proxy:3128"}) == ["PIP_INDEX_URL", "HTTPS_PROXY"]
 
 
 def test_export_is_exactly_the_commit(tmp_path: Path) -> None:
