@@ -134,3 +134,29 @@ def test_run_refuses_before_starting_when_no_sandbox_can_run(witness: Witness) -
     done = germinate("run", str(repo), "--cycles", "1", env=witness.env(), cwd=repo)
     assert done.returncode == 3 and "no sandbox to run the target's code in" in done.stderr, done.stderr
     assert witness.escapes() == [] and not (witness.ghome / "server.json").exists()  # no server was started
+
+
+HANG_WITHOUT_CONFTEST = '''\
+import os, time
+
+if not os.path.exists(os.path.join(os.path.dirname(__file__), "tests", "conftest.py")):
+    time.sleep(600)  # the guard run (base infrastructure) never reports
+
+
+def add(a, b):
+    return a - b
+'''
+
+
+def test_gate_refuses_code_that_stalls_the_guard_run(witness: Witness) -> None:
+    seed = "project: {name: calc}\nexecution:\n  test_timeout_seconds: 20\n"
+    repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, "seed.yaml": seed})
+    (repo / "calc.py").write_text(HANG_WITHOUT_CONFTEST)
+    (repo / "tests" / "conftest.py").write_text(FORGE_PASSES)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "faster add")
+    done = germinate("gate", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD", "--json",
+                     env=witness.env(), cwd=repo)
+    report = json.loads(done.stdout)
+    assert report["verdict"] != "pass" and report["tests"]["status"] == "error", report["tests"]
+    assert not next(g for g in report["gates"] if g["name"] == "tests_pass")["passed"]
