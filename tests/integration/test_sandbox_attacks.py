@@ -160,3 +160,17 @@ def test_gate_refuses_code_that_stalls_the_guard_run(witness: Witness) -> None:
     report = json.loads(done.stdout)
     assert report["verdict"] != "pass" and report["tests"]["status"] == "error", report["tests"]
     assert not next(g for g in report["gates"] if g["name"] == "tests_pass")["passed"]
+
+
+def test_tests_run_on_the_commit_not_on_the_worktree_as_it_happens_to_be(
+        witness: Witness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from germinate.metrics import measure_tests
+    from germinate.seed import Seed
+
+    monkeypatch.setenv("GERMINATE_TARGET_VENV", sys.prefix)
+    repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC})
+    (repo / "tests" / "test_extra.py").write_text("def test_untracked():\n    assert True\n")  # another process's
+    (repo / "calc.py").write_text("def add(a, b):\n    return a - b\n")  # an uncommitted edit
+    run, coverage = measure_tests(repo, Seed.model_validate({"project": {"name": "calc"}}), repo=repo)
+    assert (run.status, run.passed, [c.id for c in run.cases]) == ("ok", 1, ["tests.test_calc::test_add"])
+    assert coverage.total == 1.0
