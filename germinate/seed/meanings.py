@@ -191,8 +191,9 @@ MEANINGS: dict[str, str] = {
     "execution.change_budget.max_files_touched": "Most files one change may touch.",
     "execution.sandbox": "Where target code runs: auto (bubblewrap, else docker/podman), bwrap, docker, or local "
                          "(no isolation, a warning on every run). With no usable sandbox and no opt-out, nothing runs.",
-    "execution.env_passthrough": "Extra environment variable names passed into sandboxed runs (default: PATH, locale "
-                                 "and the venv's own only; never model keys, forge tokens or PREFECT_*).",
+    "execution.env_passthrough": "Extra environment variable names passed into sandboxed runs. Without them a run "
+                                 "gets only PATH, locale and the venv's own variables: no model keys, forge tokens "
+                                 "or PREFECT_* settings.",
     "execution.docker_image": "Image of the docker kind; it must run the host's target venv (see docs/security.md).",
     "execution.memory_mb": "Address-space limit of each sandboxed process, in MiB (0: none).",
     "execution.max_processes": "Most processes a sandboxed run may have at once (0: no limit).",
