@@ -82,7 +82,7 @@ def _approve_paused_runs(stop: threading.Event, approved: list[str], poll: float
         for run in runs:
             run_id = str(run.id)
             waiting = run.state is not None and run.state.state_details.run_input_keyset
-            if run_id in approved or not waiting or not run.name.startswith("cycle-minicalc-"):
+            if run_id in approved or not waiting or not run.name.startswith("cycle-minicalc@"):
                 continue
             comment = "Checked the diff and the gate table; the evaluator change is safe."
             print(f"\n>>> cycle {run.name} waits for a person. The demo answers as if you had typed:\n"
@@ -127,7 +127,7 @@ def print_summary(result: DemoResult, ui_url: str | None) -> None:
     print(f"\nStopped: {result.stopped_because}")
     if ui_url:
         print(f"\nPrefect UI: {ui_url}  (the server keeps running; stop it with 'germinate server --stop')")
-        print(f"  Runs:       {ui_url}/runs  -> 'grow-minicalc' and its 'cycle-minicalc-*' subflows")
+        print(f"  Runs:       {ui_url}/runs  -> 'grow-minicalc@...' and its 'cycle-minicalc@...-*' subflows")
         print(f"  Artifacts:  {ui_url}/artifacts  -> cycle reports, plans, metrics, progress")
         print("  Approvals:  a paused cycle shows its form (diff, gates, reward) on its run page")
     print("Status from a shell: germinate status " + str(result.repo))

@@ -80,6 +80,12 @@ class FileCoverage(Contract):
         return self.covered + self.covered_branches
 
 
+def covered_share(files: list[FileCoverage]) -> float | None:
+    """Covered share of what coverage counts in ``files`` (statements, plus branches if measured)."""
+    units = sum(f.units for f in files)
+    return sum(f.covered_units for f in files) / units if units else None
+
+
 class CoverageReport(Contract):
     available: bool
     branch: bool = False  # the target measures branch coverage (``branch = true``): figures include branches
@@ -97,6 +103,7 @@ class FunctionMetric(Contract):
     complexity: int
     rank: str
     length: int
+    code_length: int | None = None  # lines of code (no docstring, comments, blanks); None: not measured
 
 
 class FileMetric(Contract):
@@ -223,6 +230,8 @@ class ReviewComment(Contract):
     line: int | None = None
     severity: Literal["blocker", "major", "minor", "nit"] = "minor"
     body: str
+    author: str = ""  # forge login of a person's comment ("" for the model reviewer)
+    author_association: str = ""  # the forge's word for who they are: OWNER, MEMBER, NONE...
 
 
 class Review(Contract):
@@ -282,7 +291,18 @@ class Decision(Contract):
     branch: str = ""
     advisory: str = ""  # the maintainer model's summary: advice, never the decision
     approval_id: int | None = None
+    approval_action: str = ""  # the person's answer at the checkpoint: approve|reject|request_changes|timeout
+    approval_by: str = ""  # who gave it
     decided_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def decided_by(self) -> str:
+        """Who decided: "approved by alice", "rejected by alice", "timed out", or "" (the gates alone)."""
+        if not self.approval_action:
+            return ""
+        verb = {"approve": "approved", "reject": "rejected", "request_changes": "changes requested",
+                "timeout": "approval timed out"}.get(self.approval_action, self.approval_action)
+        return f"{verb} by {self.approval_by}" if self.approval_by and self.approval_action != "timeout" else verb
 
     @property
     def blocking_failures(self) -> list[GateResult]:

@@ -138,12 +138,13 @@ def _land(repo: str, loaded: LoadedSeed, plan: Plan, decision: Decision, change:
 
 
 @task(name="record-approval")
-def record_approval_task(repo: str, cycle_id: str, action: str, by: str, comment: str, head_sha: str) -> int:
+def record_approval_task(repo: str, cycle_id: str, action: str, by: str, comment: str, head_sha: str,
+                         flow_run_id: str = "") -> int:
     """The human's answer at the checkpoint, in the store (the write gate checks it)."""
     from germinate.writegate import record_approval
 
     store = open_store(repo)
     try:
-        return int(record_approval(store, cycle_id, action, by, comment, head_sha))
+        return int(record_approval(store, cycle_id, action, by, comment, head_sha, flow_run_id=flow_run_id))
     finally:
         store.close()

@@ -193,6 +193,7 @@ class FileTypes(Section):
     binary: GatePolicy = "block"
     bytecode: GatePolicy = "block"
     symlinks: GatePolicy = "block"
+    submodules: GatePolicy = "block"
 
 
 class QualityGates(Section):
@@ -300,6 +301,7 @@ class TaskLabels(Section):
 class MergePolicy(Section):
     allow_auto_merge: bool = False
     require_human_review_from: list[str] = Field(default_factory=list)
+    trusted_reviewers: list[str] = Field(default_factory=list)
 
 
 class AutomationContract(Section):
