@@ -189,6 +189,9 @@ class Snapshot(Contract):
 # --- plan / act / critique ------------------------------------------------------------
 
 
+ChangeKind = Literal["feature", "fix", "refactor", "tests", "docs", "chore"]
+
+
 class Plan(Contract):
     ticket: Ticket
     summary: str = ""
@@ -198,6 +201,7 @@ class Plan(Contract):
     risks: list[str] = Field(default_factory=list)
     snapshot_commit: str = ""
     seed_hash: str = ""
+    kind: ChangeKind = "feature"  # what the change is; feature/fix need a FAIL_TO_PASS test
 
 
 class EditBlock(Contract):
@@ -255,6 +259,7 @@ class Evaluation(Contract):
     coverage: CoverageReport
     complexity: ComplexityReport  # changed files only
     diff_coverage: float | None = None  # covered share of added executable lines
+    fail_to_pass: list[str] | None = None  # changed tests failing on the base, passing here (None: not run)
     problems: list[str] = Field(default_factory=list)
 
 

@@ -169,6 +169,11 @@ MEANINGS: dict[str, str] = {
     "the budgets have left.",
     "models.max_retries": "Retries of a model call on transport errors.",
     "models.temperature": "Sampling temperature.",
+    "quality_gates.ticket_proof_kinds": "Kinds of change (the plan's `kind`) that must come with a test that "
+    "fails on the base and passes with the change (FAIL_TO_PASS); `[]` turns the proof off. A bug ticket is "
+    "always a fix; a `docs` change that touches code counts as a feature.",
+    "models.max_context_tokens": "Cap on the code context of one agent prompt, in tokens (default: half the "
+    "model's input window as litellm knows it, 16000 tokens for a model it does not know).",
     "budgets": "Spending limits; crossing one stops cleanly with the reason recorded.",
     "budgets.per_cycle": "Limits for one growth cycle (one ticket).",
     "budgets.per_cycle.dollars": "Most dollars one cycle may spend on models (null: no limit).",
