@@ -25,6 +25,17 @@ def test_a_test_module_that_cannot_import_names_the_module_and_the_fix(repo_fact
     assert "tests.test_frozen" in problems and "execution.setup_command" in problems
 
 
+def test_a_missing_generated_module_of_the_project_itself_is_named_as_such(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory({
+        "seed.yaml": SEED, "calc/__init__.py": "from calc._version import VERSION\n",
+        "tests/test_calc.py": "import calc\n\n\ndef test_version():\n    assert calc.VERSION\n",
+    })
+    proc = germinate(tmp_path / "user", "sense", str(repo), env=shared_venv())
+    problems = proc.stdout.split("problems\n", 1)[1]
+    assert "no module named 'calc._version'" in problems and "part of this project" in problems
+    assert "pip install -e . calc" not in problems
+
+
 def test_branch_coverage_when_the_project_turns_it_on(repo_factory: Any, tmp_path: Path) -> None:
     pyproject = '[project]\nname = "calc"\nversion = "1"\n[tool.coverage.run]\nbranch = true\nsource = ["."]\n'
     files = {"seed.yaml": SEED, "calc.py": CALC, "pyproject.toml": pyproject,
