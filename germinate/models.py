@@ -189,6 +189,9 @@ class Snapshot(Contract):
 # --- plan / act / critique ------------------------------------------------------------
 
 
+ChangeKind = Literal["feature", "fix", "refactor", "tests", "docs", "chore"]
+
+
 class Plan(Contract):
     ticket: Ticket
     summary: str = ""
@@ -198,6 +201,7 @@ class Plan(Contract):
     risks: list[str] = Field(default_factory=list)
     snapshot_commit: str = ""
     seed_hash: str = ""
+    kind: ChangeKind = "feature"  # what the change is; feature/fix need a FAIL_TO_PASS test
 
 
 class EditBlock(Contract):
@@ -230,6 +234,8 @@ class ReviewComment(Contract):
     line: int | None = None
     severity: Literal["blocker", "major", "minor", "nit"] = "minor"
     body: str
+    author: str = ""  # forge login of a person's comment ("" for the model reviewer)
+    author_association: str = ""  # the forge's word for who they are: OWNER, MEMBER, NONE...
 
 
 class Review(Contract):
@@ -253,6 +259,7 @@ class Evaluation(Contract):
     coverage: CoverageReport
     complexity: ComplexityReport  # changed files only
     diff_coverage: float | None = None  # covered share of added executable lines
+    fail_to_pass: list[str] | None = None  # changed tests failing on the base, passing here (None: not run)
     problems: list[str] = Field(default_factory=list)
 
 
@@ -289,7 +296,18 @@ class Decision(Contract):
     branch: str = ""
     advisory: str = ""  # the maintainer model's summary: advice, never the decision
     approval_id: int | None = None
+    approval_action: str = ""  # the person's answer at the checkpoint: approve|reject|request_changes|timeout
+    approval_by: str = ""  # who gave it
     decided_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def decided_by(self) -> str:
+        """Who decided: "approved by alice", "rejected by alice", "timed out", or "" (the gates alone)."""
+        if not self.approval_action:
+            return ""
+        verb = {"approve": "approved", "reject": "rejected", "request_changes": "changes requested",
+                "timeout": "approval timed out"}.get(self.approval_action, self.approval_action)
+        return f"{verb} by {self.approval_by}" if self.approval_by and self.approval_action != "timeout" else verb
 
     @property
     def blocking_failures(self) -> list[GateResult]:
