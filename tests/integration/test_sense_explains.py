@@ -63,3 +63,15 @@ def test_the_scout_never_targets_test_files(repo_factory: Any, tmp_path: Path) -
     snapshot = json.loads(proc.stdout)
     scoped = [path for ticket in snapshot["candidates"] for path in ticket["scope"]]
     assert scoped and all(not path.startswith("tests/") for path in scoped), scoped
+
+
+def test_gate_and_sense_say_when_no_seed_is_committed(repo_factory: Any, tmp_path: Path) -> None:
+    from tests.integration.test_gate_cli import change
+
+    repo = repo_factory({"calc.py": CALC})
+    sha = change(repo, {"calc.py": CALC + "\n\ndef zero():\n    return 0\n"}, "feature")
+    gate = germinate(tmp_path / "user", "gate", "--repo", str(repo), "--base", "main", "--head", sha, "--no-tests")
+    assert gate.returncode == 0 and "no seed.yaml is committed at the base" in gate.stderr
+    (repo / "seed.yaml").write_text(SEED)  # written, not committed
+    sense = germinate(tmp_path / "user", "sense", str(repo), env=shared_venv())
+    assert sense.returncode == 0 and "seed.yaml is not committed" in sense.stderr
