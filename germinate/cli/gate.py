@@ -76,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
         _print_error(args, f"{type(exc).__name__}: {exc}")
         return EXIT_ERROR
     print(json.dumps(report, indent=2) if args.json else render(report))
+    if str(report["seed"]["path"]).startswith("(defaults"):
+        print(f"germinate gate: warning: no seed.yaml is committed at the base {report['base'][:12]}: judged by "
+              "Germinate's defaults, not your rules. Fix: 'germinate init', commit seed.yaml, gate again "
+              "(or pass --seed FILE)", file=sys.stderr)
     _warn_uncommitted(args)
     return int(report["exit_code"])
 

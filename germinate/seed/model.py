@@ -166,6 +166,7 @@ class Performance(Section):
 
 
 GatePolicy = Literal["block", "needs_approval", "allow"]
+ProofKind = Literal["feature", "fix", "refactor", "tests", "docs", "chore"]
 """What a gate's finding does: stop the change, ask a person, or let it through."""
 
 
@@ -203,6 +204,7 @@ class QualityGates(Section):
     security: Security = Field(default_factory=_defaults(Security))
     test_infrastructure: GatePolicy = "needs_approval"
     file_types: FileTypes = Field(default_factory=_defaults(FileTypes))
+    ticket_proof_kinds: list[ProofKind] = Field(default_factory=lambda: list[ProofKind](["feature", "fix"]))
 
 
 # --- growth objectives, constraints, evaluation ---------------------------------------
