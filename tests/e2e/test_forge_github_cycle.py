@@ -34,8 +34,10 @@ def scripted_for(ticket_id: str, dest: Path) -> Path:
     from examples.demo import TRANSCRIPT
 
     data: dict[str, Any] = yaml.safe_load(TRANSCRIPT.read_text())
-    data["responses"] = {  # twice over: one cycle is held by a freeze label, the next one lands
-        role: [{**r, "match": r["match"].replace(EPIC, ticket_id)} for r in replies if EPIC in r.get("match", "")] * 2
+    # three times over: one cycle is held by a freeze label, and the next one may take a fix round
+    # after its tests (gate feedback goes back to the implementer) before the review round
+    data["responses"] = {
+        role: [{**r, "match": r["match"].replace(EPIC, ticket_id)} for r in replies if EPIC in r.get("match", "")] * 3
         for role, replies in data["responses"].items()}
     dest.write_text(yaml.safe_dump(data, sort_keys=False))
     return dest

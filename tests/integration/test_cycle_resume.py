@@ -41,9 +41,12 @@ def slow_transcript(dest: Path) -> Path:
     return dest
 
 
-def ledger(store: Store) -> list[str]:
+def ledger(store: Store, *, finished: bool = True) -> list[str]:
+    """Roles of the ledger's calls; ``finished`` leaves out calls recorded before they were sent
+    that never completed (``pending``, or ``interrupted`` once a resume found them)."""
     with store.session() as s:
-        return [r.role for r in s.scalars(select(AgentRunRow).order_by(AgentRunRow.id))]
+        rows = list(s.scalars(select(AgentRunRow).order_by(AgentRunRow.id)))
+    return [r.role for r in rows if not finished or r.outcome not in ("pending", "interrupted")]
 
 
 def wait_for(condition, timeout: float, what: str) -> None:
@@ -84,6 +87,7 @@ def test_killed_cycle_resumes_without_repeating_paid_work(
            "GERMINATE_MODEL": f"scripted/{slow_transcript(tmp_path / 'slow.yaml')}"}
     kill_mid_act(repo, store, env)
     assert ledger(store) == ["architect"]
+    assert ledger(store, finished=False) == ["architect", "tester"]  # the call in flight was recorded
 
     from germinate.llm.transcript import reset
 
