@@ -6,9 +6,8 @@ its UI (kept running afterwards), and runs the ``grow`` flow for three cycles wi
 scripted model replaying ``examples/transcript.yaml``:
 
 1. ``epic-units-tests`` lands (``merged``) and raises coverage; the reviewer sends it back once;
-2. ``epic-live-rates`` is ``rejected``: it edits CI configuration; the write-paths gate sends
-   it back for one fix round, the model keeps the edit, and the gate rejects it (only code
-   decides what lands);
+2. ``epic-live-rates`` is ``rejected``: it edits CI configuration; the write-paths gate, a
+   security verdict, ends it before any of its code runs (only code decides what lands);
 3. ``epic-power-operator`` touches a security-critical path, so the cycle pauses for a
    person; the demo approves it (printing the equivalent ``germinate approve`` command) and
    it lands.
@@ -82,7 +81,7 @@ def _approve_paused_runs(stop: threading.Event, approved: list[str], poll: float
         for run in runs:
             run_id = str(run.id)
             waiting = run.state is not None and run.state.state_details.run_input_keyset
-            if run_id in approved or not waiting or not run.name.startswith("cycle-minicalc-"):
+            if run_id in approved or not waiting or not run.name.startswith("cycle-minicalc@"):
                 continue
             comment = "Checked the diff and the gate table; the evaluator change is safe."
             print(f"\n>>> cycle {run.name} waits for a person. The demo answers as if you had typed:\n"
@@ -127,7 +126,7 @@ def print_summary(result: DemoResult, ui_url: str | None) -> None:
     print(f"\nStopped: {result.stopped_because}")
     if ui_url:
         print(f"\nPrefect UI: {ui_url}  (the server keeps running; stop it with 'germinate server --stop')")
-        print(f"  Runs:       {ui_url}/runs  -> 'grow-minicalc' and its 'cycle-minicalc-*' subflows")
+        print(f"  Runs:       {ui_url}/runs  -> 'grow-minicalc@...' and its 'cycle-minicalc@...-*' subflows")
         print(f"  Artifacts:  {ui_url}/artifacts  -> cycle reports, plans, metrics, progress")
         print("  Approvals:  a paused cycle shows its form (diff, gates, reward) on its run page")
     print("Status from a shell: germinate status " + str(result.repo))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from typing import Literal
+from uuid import UUID
 
 from prefect import get_run_logger
 from prefect.client.orchestration import get_client
@@ -29,14 +30,20 @@ from germinate.models import Decision, Plan
 POLL_ENV = "GERMINATE_APPROVAL_POLL_SECONDS"
 
 
+ACTION_HELP = (
+    "Required, no default: choose deliberately. "
+    "approve = land the change now (merge, or open the PR, as the seed's merge policy says); "
+    "reject = drop the change: the cycle ends Rejected, its branch is kept, the ticket is rejected; "
+    "request_changes = send your comment to the implementer for another round, then ask again.")
+
+
 class ApprovalInput(RunInput):
     """A person's answer at a checkpoint."""
 
-    action: Literal["approve", "reject", "request_changes"] = Field(
-        "approve", description="approve: land the change; reject: drop it; request_changes: another "
-        "implementer round with your comment")
-    comment: str = Field("", description="Why; with request_changes this is what the implementer is told.")
-    by: str = Field("", description="Who answers (recorded with the approval).")
+    action: Literal["approve", "reject", "request_changes"] = Field(..., title="Action", description=ACTION_HELP)
+    comment: str = Field("", description="Why. With request_changes this is what the implementer is told.")
+    by: str = Field(..., min_length=1, title="Your name",
+                    description="Who decides: recorded with the approval and shown in the run's summary.")
 
 
 def approve_command(flow_run_id: str) -> str:
@@ -50,17 +57,36 @@ def _resume_running(flow_run_id: str) -> None:
         client.set_flow_run_state(flow_run_id, Running(message="approval timed out; deferring"), force=True)
 
 
+def run_origin(approve: str) -> str:
+    """How the run this cycle belongs to was started, and where ``approve`` came from."""
+    from prefect.runtime import flow_run
+
+    root_id = str(flow_run.root_flow_run_id or flow_run.id)
+    with get_client(sync_client=True) as client:
+        root = client.read_flow_run(UUID(root_id))
+        if root.deployment_id is not None:
+            deployment = client.read_deployment(root.deployment_id)
+            flow = client.read_flow(deployment.flow_id)
+            return (f"run '{root.name}' from deployment '{flow.name}/{deployment.name}' "
+                    f"(its parameter approve={approve})")
+    return (f"run '{root.name}' started directly, not from a deployment ('germinate run --approve {approve}' "
+            f"or a Python call with approve={approve})")
+
+
 def wait_for_approval(decision: Decision, plan: Plan, diff: str, *, timeout_minutes: float,
-                      round: int) -> Approval:
+                      round: int, approve: str = "auto") -> Approval:
     """Pause this flow run until a person answers (or the timeout passes: ``timeout``)."""
     logger = get_run_logger()
     flow_run_id = str(get_run_context().flow_run.id)  # type: ignore[union-attr]
-    description = approval_description(decision, plan, diff, approve_command=approve_command(flow_run_id))
-    logger.info("Waiting for a person: %s\nAnswer with: %s", decision.reason, approve_command(flow_run_id))
+    origin = run_origin(approve)
+    description = (f"**Started:** {origin}\n\n"
+                   + approval_description(decision, plan, diff, approve_command=approve_command(flow_run_id)))
+    logger.info("Waiting for a person: %s\nStarted: %s\nAnswer with: %s", decision.reason, origin,
+                approve_command(flow_run_id))
     poll = int(os.environ.get(POLL_ENV, "5"))
     try:
         answer = pause_flow_run(
-            wait_for_input=ApprovalInput.with_initial_data(description=description, action="approve"),
+            wait_for_input=ApprovalInput.with_initial_data(description=description),
             timeout=max(1, int(timeout_minutes * 60)), poll_interval=poll, key=f"approval-{round}",
         )
     except FlowPauseTimeout:

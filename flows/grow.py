@@ -22,6 +22,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.growth_cycle import APPROVE, REPO, ApproveMode, current_flow_run_id, growth_cycle
+from flows.outcome import target_label
 from germinate.cycle.lease import TicketBusy
 from germinate.cycle.report import summary_table
 from germinate.llm import Spend, spend_from_ledger
@@ -30,6 +31,7 @@ from germinate.seed import LoadedSeed, growth_seed
 from germinate.workspace import ensure_usable
 from tasks._caching import persisted
 from tasks._context import open_store
+from tasks.log import publish_grow_summary
 from tasks.plan import select_tickets_task
 from tasks.sense import sense
 
@@ -128,10 +130,10 @@ def _run_batch(repo: str, ticket_ids: list[str], approve: Literal["auto", "human
 
 
 def grow_run_name() -> str:
-    """``grow-{project}``."""
-    repo = get_run_context().flow_run.parameters["repo"]  # type: ignore[union-attr]
+    """``grow-{project}@{checkout}``: two targets with the same project name read apart."""
+    repo = str(get_run_context().flow_run.parameters["repo"])  # type: ignore[union-attr]
     try:
-        return f"grow-{growth_seed(repo).seed.project.name}"
+        return f"grow-{target_label(repo, growth_seed(repo).seed.project.name)}"
     except Exception:  # noqa: BLE001 - a name must never fail the run; the flow reports the error
         return f"grow-{Path(repo).name}"
 
@@ -165,6 +167,7 @@ def grow(repo: str = REPO, cycles: int | None = CYCLES, approve: ApproveMode = A
         stop = energy.exhausted(len(reports), _spent(repo, project, run_id), started, reports)
     total = _spent(repo, project, run_id)
     logger.info("Stopped: %s\n%s", stop, summary_table(reports))
+    publish_grow_summary(repo, project, reports, stop, energy.max_cycles)
     return GrowResult(cycles=reports, stopped_because=stop, tokens=total.tokens, dollars=total.dollars,
                       cost_known=total.cost_known)
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flows.checkpoint import wait_for_approval
 from flows.cycle_loop import CycleState, improve_change
+from flows.outcome import final_state, outcome_tags, tag_current_run, target_label
 from germinate.cycle.act import human_feedback
 from germinate.cycle.decide import Approval
 from germinate.cycle.lease import HeldLease, attach_cycle, claim
@@ -45,6 +46,7 @@ from tasks.log import (
     flush_background,
     in_background,
     log_task,
+    shorten,
     start_progress,
     update_progress,
 )
@@ -105,23 +107,31 @@ def current_flow_run_id() -> str:
 
 
 def cycle_run_name() -> str:
-    """``cycle-{project}-{ticket}``: what runs, readable in the UI's run list."""
+    """``cycle-{project}@{checkout}-{ticket}``: what runs and on which target, in the UI's run list."""
     params = get_run_context().flow_run.parameters  # type: ignore[union-attr]
     try:
         project = growth_seed(params["repo"]).seed.project.name
     except Exception:  # noqa: BLE001 - a name must never fail the run; the flow reports the error
         project = Path(params["repo"]).name
-    return f"cycle-{project}-{params.get('ticket_id') or 'next'}"
+    return f"cycle-{target_label(str(params['repo']), project)}-{params.get('ticket_id') or 'next'}"
 
 
-def _rename(ticket: Ticket, project: str) -> None:
+def _rename(ticket: Ticket, repo: str, project: str) -> None:
     """The run's name says the ticket (sent in the background: the cycle does not wait for it)."""
 
     def rename(flow_run_id: UUID, name: str) -> None:
         with get_client(sync_client=True) as client:
             client.update_flow_run(flow_run_id, name=name)
 
-    in_background("flow run name", rename, UUID(current_flow_run_id()), f"cycle-{project}-{ticket.id}")
+    in_background("flow run name", rename, UUID(current_flow_run_id()),
+                  f"cycle-{target_label(repo, project)}-{ticket.id}")
+
+
+def _finish(repo: str, report: CycleReport) -> CycleReport:
+    """Tag the run with its outcome and target; end it in a state named for the outcome."""
+    in_background("outcome tags", tag_current_run, outcome_tags(repo, report))
+    flush_background()  # the name, artifacts, progress and tags are all sent before the run ends
+    return final_state(report)
 
 
 def _report(cycle_id: str, project: str, started: datetime, *, ticket: Ticket | None = None,
@@ -160,20 +170,21 @@ def growth_cycle(repo: str = REPO, ticket_id: str | None = TICKET, approve: Appr
     selection = lean(select_tickets_task)(repo, loaded, before, ticket_id)
     if not selection.queue:
         get_run_logger().info("Nothing to do: %s", selection.reason)
-        return _report(f"idle-{head_sha(repo, default)[:8]}", project, started, before=before)
+        return _finish(repo, _report(f"idle-{head_sha(repo, default)[:8]}", project, started, before=before))
     store = open_store(repo)
     try:
         # one cycle per ticket at a time: a ticket another live run holds is never joined
         ticket = claim(store, project, selection.queue, ticket_id, flow_run_id=current_flow_run_id())
         if ticket is None:
             get_run_logger().info("Nothing to do: every open ticket is held by another run's live cycle")
-            return _report(f"idle-{head_sha(repo, default)[:8]}", project, started, before=before)
-        _rename(ticket, project)
+            return _finish(repo, _report(f"idle-{head_sha(repo, default)[:8]}", project, started, before=before))
+        _rename(ticket, repo, project)
         with HeldLease(store, project, ticket.id):
-            return _grow_ticket(repo, loaded, ticket, before, approve=approve, run_id=run_id, started=started)
+            report = _grow_ticket(repo, loaded, ticket, before, approve=approve, run_id=run_id, started=started)
     finally:
         store.close()
         flush_background()  # the name, artifacts and progress are all sent before the run ends
+    return _finish(repo, report)
 
 
 def _grow_ticket(repo: str, loaded: LoadedSeed, ticket: Ticket, before: Snapshot, *,
@@ -249,10 +260,10 @@ def _decide_with_people(state: CycleState, plan: Plan, approve: ApproveMode) -> 
     human_rounds = 0
     while decision.outcome == "awaiting_human":
         update_progress(state.progress, 80, "waiting for a person")
-        answer = wait_for_approval(decision, plan, change.diff, round=human_rounds,
+        answer = wait_for_approval(decision, plan, change.diff, round=human_rounds, approve=approve,
                                    timeout_minutes=seed.checkpoints.approval_timeout_minutes)
         approval_id = record_approval_task(state.repo, state.cycle_id, answer.action, answer.by,
-                                           answer.comment, change.head_sha)
+                                           answer.comment, change.head_sha, flow_run_id=current_flow_run_id())
         approval = answer.model_copy(update={"approval_id": approval_id})
         if answer.action == "request_changes" and human_rounds < seed.execution.max_review_rounds + 1:
             human_rounds += 1
@@ -285,7 +296,7 @@ def _act_decide_land(state: CycleState, plan: Plan, *, approve: ApproveMode, sta
     report = _report(state.cycle_id, state.loaded.seed.project.name, started, ticket=plan.ticket,
                      decision=decision, before=state.before, after=after, change_url=change_url, repo=state.repo)
     report = lean(log_task)(state.repo, report, plan, change.diff, state.before, evaluation, state.worktree)
-    update_progress(state.progress, 100, f"{decision.outcome}: {decision.reason[:200]}", wait=True)
+    update_progress(state.progress, 100, f"{decision.outcome}: {shorten(decision.reason)}", wait=True)
     return report
 
 

@@ -17,7 +17,7 @@ from prefect.deployments import run_deployment
 from pydantic import Field
 
 from germinate.forge.factory import open_forge
-from germinate.intake import IntakeResult, intake
+from germinate.intake import DeploymentMissing, IntakeResult, intake
 from germinate.models import Ticket
 from germinate.seed import find_seed, load_seed
 from germinate.store import Store
@@ -30,7 +30,16 @@ DEPLOYMENT = Field(CYCLE_DEPLOYMENT, description="Deployment that runs one growt
 
 def start_growth_cycle(repo: str, ticket_id: str, deployment: str = CYCLE_DEPLOYMENT) -> str:
     """Start (not wait for) a growth cycle on ``ticket_id``; returns the flow run id."""
-    run = run_deployment(name=deployment, parameters={"repo": repo, "ticket_id": ticket_id}, timeout=0)
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import get_current_settings
+
+    try:
+        run = run_deployment(name=deployment, parameters={"repo": repo, "ticket_id": ticket_id}, timeout=0)
+    except ObjectNotFound:
+        api = get_current_settings().api.url or "the temporary Prefect server"
+        raise DeploymentMissing(f"no deployment '{deployment}' on {api}, so no cycle was started for {ticket_id}. "
+                                f"Fix: serve it there ('germinate deploy {repo}', or 'prefect deploy' with a "
+                                "worker); the ticket stays open for the next delivery or poll") from None
     return str(run.id)  # type: ignore[union-attr]
 
 

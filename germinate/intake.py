@@ -15,12 +15,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from germinate.errors import GerminateError
 from germinate.models import QUEUED, WAITING_STATUSES, Ticket
 from germinate.seed import Seed
 from germinate.store import Store, TicketRow
 
 # Starts a growth cycle for (repo, ticket_id); returns the flow run id (or "" if none).
 CycleStarter = Callable[[str, str], str]
+
+
+class DeploymentMissing(GerminateError):
+    """The deployment that runs a cycle is not on the Prefect API: nothing was started."""
 
 
 @dataclass

@@ -80,6 +80,12 @@ class FileCoverage(Contract):
         return self.covered + self.covered_branches
 
 
+def covered_share(files: list[FileCoverage]) -> float | None:
+    """Covered share of what coverage counts in ``files`` (statements, plus branches if measured)."""
+    units = sum(f.units for f in files)
+    return sum(f.covered_units for f in files) / units if units else None
+
+
 class CoverageReport(Contract):
     available: bool
     branch: bool = False  # the target measures branch coverage (``branch = true``): figures include branches
@@ -97,6 +103,7 @@ class FunctionMetric(Contract):
     complexity: int
     rank: str
     length: int
+    code_length: int | None = None  # lines of code (no docstring, comments, blanks); None: not measured
 
 
 class FileMetric(Contract):
@@ -182,6 +189,9 @@ class Snapshot(Contract):
 # --- plan / act / critique ------------------------------------------------------------
 
 
+ChangeKind = Literal["feature", "fix", "refactor", "tests", "docs", "chore"]
+
+
 class Plan(Contract):
     ticket: Ticket
     summary: str = ""
@@ -191,6 +201,7 @@ class Plan(Contract):
     risks: list[str] = Field(default_factory=list)
     snapshot_commit: str = ""
     seed_hash: str = ""
+    kind: ChangeKind = "feature"  # what the change is; feature/fix need a FAIL_TO_PASS test
 
 
 class EditBlock(Contract):
@@ -223,6 +234,8 @@ class ReviewComment(Contract):
     line: int | None = None
     severity: Literal["blocker", "major", "minor", "nit"] = "minor"
     body: str
+    author: str = ""  # forge login of a person's comment ("" for the model reviewer)
+    author_association: str = ""  # the forge's word for who they are: OWNER, MEMBER, NONE...
 
 
 class Review(Contract):
@@ -246,6 +259,7 @@ class Evaluation(Contract):
     coverage: CoverageReport
     complexity: ComplexityReport  # changed files only
     diff_coverage: float | None = None  # covered share of added executable lines
+    fail_to_pass: list[str] | None = None  # changed tests failing on the base, passing here (None: not run)
     problems: list[str] = Field(default_factory=list)
 
 
@@ -282,7 +296,18 @@ class Decision(Contract):
     branch: str = ""
     advisory: str = ""  # the maintainer model's summary: advice, never the decision
     approval_id: int | None = None
+    approval_action: str = ""  # the person's answer at the checkpoint: approve|reject|request_changes|timeout
+    approval_by: str = ""  # who gave it
     decided_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def decided_by(self) -> str:
+        """Who decided: "approved by alice", "rejected by alice", "timed out", or "" (the gates alone)."""
+        if not self.approval_action:
+            return ""
+        verb = {"approve": "approved", "reject": "rejected", "request_changes": "changes requested",
+                "timeout": "approval timed out"}.get(self.approval_action, self.approval_action)
+        return f"{verb} by {self.approval_by}" if self.approval_by and self.approval_action != "timeout" else verb
 
     @property
     def blocking_failures(self) -> list[GateResult]:

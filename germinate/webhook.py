@@ -1,15 +1,20 @@
 """The GitHub webhook receiver: verified, de-duplicated events become intake and cycles.
 
 - ``X-Hub-Signature-256`` is checked in constant time; missing or wrong -> 401.
-- Bodies over the cap -> 413 (refused before they are read).
+- Bodies over the cap -> 413 (refused before they are read, by the HTTP layer in
+  ``germinate.webhook_http``); a payload whose fields have the wrong type -> 400 naming the
+  field (``germinate.webhook_payload``), before anything is recorded.
 - ``X-GitHub-Delivery`` is recorded in ``webhook_deliveries`` before acting: a replay -> 200
-  ``duplicate`` and nothing happens. If acting fails the record is removed (500), so
-  GitHub's redelivery can try again: nothing lost, nothing done twice.
+  ``duplicate`` and nothing happens. If acting fails the record is removed (500; 503 when
+  the cycle deployment is missing), so GitHub's redelivery can try again: nothing lost,
+  nothing done twice, and a ticket whose cycle did not start is released.
 - ``issues`` opened/labeled/reopened -> intake (the same de-duplicated path as polling);
   ``check_suite`` completed with a failure on the default branch -> the repository gets the
   red-mode label (through the write gate) and a fix ticket starts a cycle; green again on
   the default branch -> red-mode is lifted; ``pull_request_review`` with changes requested
-  on a Germinate PR -> another cycle (act round) for its ticket; anything else -> 202 ignored.
+  on a Germinate PR by a trusted reviewer (OWNER / MEMBER / COLLABORATOR, or the seed's
+  ``trusted_reviewers``) -> another cycle (act round) for its ticket; an outsider's review is
+  recorded as ignored; anything else -> 202 ignored.
 """
 
 from __future__ import annotations
@@ -18,26 +23,25 @@ import hashlib
 import hmac
 import json
 import logging
-import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from germinate.forge.base import Forge
+from germinate.forge.feedback import is_trusted, outsider_reason
 from germinate.forge.targets import ticket_from_body
-from germinate.intake import CycleStarter, intake, release
+from germinate.intake import CycleStarter, DeploymentMissing, intake, release
 from germinate.models import QUEUED, Ticket
 from germinate.seed import Seed
 from germinate.store import CycleRow, Store, TicketRow, WebhookDeliveryRow
+from germinate.webhook_payload import payload_problem
 
 log = logging.getLogger("germinate.webhook")
 SECRET_ENV = "GERMINATE_WEBHOOK_SECRET"
 DEFAULT_MAX_BODY = 1 << 20
-READ_TIMEOUT_S = 30.0
 FAILED = frozenset({"failure", "timed_out", "startup_failure"})
 
 
@@ -90,11 +94,18 @@ class WebhookReceiver:
             payload = json.loads(body)
         except ValueError:
             return Reply(400, {"error": "body is not JSON"})
-        action = str(payload.get("action", "")) if isinstance(payload, dict) else ""
+        action = payload.get("action", "") if isinstance(payload, dict) else ""
+        problem = payload_problem(event, action, payload)
+        if problem:
+            return Reply(400, {"error": f"malformed {event} payload: {problem}"})
         if not self._claim(delivery, event, action):
             return Reply(200, {"status": "duplicate", "delivery": delivery})
         try:
             reply = self._dispatch(event, action, payload)
+        except DeploymentMissing as exc:  # nothing started, the ticket released: a redelivery retries
+            log.warning("webhook %s (%s): %s", delivery, event, exc)
+            self._forget(delivery)
+            return Reply(503, {"error": str(exc)})
         except Exception as exc:
             log.exception("webhook %s (%s) failed", delivery, event)
             self._forget(delivery)
@@ -171,8 +182,13 @@ class WebhookReceiver:
         return Reply(202, {"status": "red-mode", "ticket": ticket.id, "started": result.started})
 
     def _on_review(self, payload: dict[str, Any]) -> Reply:
-        if str(payload.get("review", {}).get("state", "")).lower() != "changes_requested":
+        review = payload.get("review", {})
+        if str(review.get("state", "")).lower() != "changes_requested":
             return Reply(202, {"status": "ignored", "reason": "review does not request changes"})
+        author = str((review.get("user") or {}).get("login", ""))
+        association = str(review.get("author_association", ""))
+        if not is_trusted(author, association, self.seed):  # recorded (webhook_deliveries), never acted on
+            return Reply(202, {"status": "ignored", "reason": outsider_reason(author, association)})
         ticket_id = ticket_from_body(payload.get("pull_request", {}).get("body"))
         if not ticket_id:
             return Reply(202, {"status": "ignored", "reason": "not a Germinate pull request"})
@@ -202,45 +218,3 @@ class WebhookReceiver:
             if exists and not claimed.rowcount:  # type: ignore[attr-defined]
                 return f"{ticket_id} is already queued for a cycle"
         return ""
-
-
-def make_server(receiver: WebhookReceiver, host: str = "127.0.0.1", port: int = 8787) -> ThreadingHTTPServer:
-    """An HTTP server for ``receiver`` (``serve_forever()`` to run; port 0 picks a free one)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        timeout = READ_TIMEOUT_S  # a client that stalls mid-request (or idles on keep-alive) is dropped
-
-        def log_message(self, fmt: str, *args: Any) -> None:
-            log.info("%s - %s", self.address_string(), fmt % args)
-
-        def setup(self) -> None:
-            super().setup()  # headers and body are separate writes: avoid Nagle + delayed-ACK stalls
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def _reply(self, reply: Reply) -> None:
-            data = json.dumps(reply.body).encode()
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            if reply.status == 413:
-                self.send_header("Connection", "close")
-                self.close_connection = True
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            self._reply(Reply(200, {"status": "ok"}) if self.path == "/healthz" else Reply(404, {"error": "no"}))
-
-        def do_POST(self) -> None:  # noqa: N802
-            raw = self.headers.get("Content-Length")
-            if raw is None or not raw.isdigit():
-                self._reply(Reply(411, {"error": "Content-Length required"}))
-                return
-            if int(raw) > receiver.max_body:  # refuse before reading the body
-                self._reply(Reply(413, {"error": f"payload over {receiver.max_body} bytes"}))
-                return
-            body = self.rfile.read(int(raw))
-            self._reply(receiver.handle(dict(self.headers), body))
-
-    return ThreadingHTTPServer((host, port), Handler)

@@ -39,7 +39,8 @@ APPROVAL_ACTIONS = ("approve", "reject", "request_changes", "timeout")
 _NON_WRITING = ("rejected", "failed", "deferred", "no_op")
 
 
-def record_approval(store: Store, cycle_id: str, action: str, by: str, comment: str, head_sha: str) -> int:
+def record_approval(store: Store, cycle_id: str, action: str, by: str, comment: str, head_sha: str, *,
+                    flow_run_id: str = "") -> int:
     """Record a person's answer at a checkpoint for one cycle and head SHA; returns the row id."""
     if action not in APPROVAL_ACTIONS:
         raise WriteRefused(f"unknown approval action {action!r}. Fix: use one of {', '.join(APPROVAL_ACTIONS)}")
@@ -47,7 +48,7 @@ def record_approval(store: Store, cycle_id: str, action: str, by: str, comment: 
         decision_id = s.scalars(select(DecisionRow.id).where(DecisionRow.cycle_id == cycle_id)
                                 .order_by(DecisionRow.id.desc())).first()
         row = ApprovalRow(cycle_id=cycle_id, decision_id=decision_id, head_sha=head_sha, action=action,
-                          by=by, comment=comment)
+                          by=by, comment=comment, flow_run_id=flow_run_id)
         s.add(row)
         s.flush()
         return int(row.id)

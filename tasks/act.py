@@ -13,6 +13,7 @@ from germinate.seed import LoadedSeed
 from tasks._caching import content_key
 from tasks._context import open_gateway, open_store
 from tasks._retry import retry_on_io
+from tasks.log import round_run_name
 
 
 @task(name="prepare-worktree", retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io)
@@ -30,12 +31,16 @@ def forge_feedback_task(repo: str, loaded: LoadedSeed, branch: str) -> str:
     """
     from germinate.forge.errors import ForgeUnreachable
     from germinate.forge.factory import open_forge
-    from germinate.forge.feedback import feedback_text, open_review_feedback
+    from germinate.forge.feedback import feedback_text, review_feedback_of
 
     store = open_store(repo)
     try:
         forge = open_forge(Path(repo), loaded.seed, store)
-        return feedback_text(open_review_feedback(forge, branch))
+        feedback = review_feedback_of(forge, branch, loaded.seed)
+        if feedback.ignored:  # outsiders on a public repository: on record here, never in a prompt
+            get_run_logger().warning("Review feedback on %s not given to the model:\n%s", branch,
+                                     feedback.ignored_summary())
+        return feedback_text(feedback.trusted)
     except ForgeUnreachable:
         raise  # transient: retried
     except GerminateError as exc:  # the comments are an input, never a reason to stop the cycle
@@ -50,7 +55,7 @@ def _act_key(p: dict) -> list[object]:
             p["loaded"].sha256]
 
 
-@task(name="act", cache_key_fn=content_key(_act_key), persist_result=True)
+@task(name="act", task_run_name=round_run_name("act"), cache_key_fn=content_key(_act_key), persist_result=True)
 def act_task(repo: str, loaded: LoadedSeed, plan: Plan, *, worktree: str, branch: str, base_sha: str,
              start_sha: str, feedback: str, round: int, cycle_id: str, run_id: str,
              coverage: CoverageReport | None = None) -> Change:

@@ -10,13 +10,14 @@ from germinate.models import Change, Evaluation, GateResult, Plan, Review
 from germinate.seed import LoadedSeed
 from tasks._caching import content_key
 from tasks._context import open_gateway, open_store
+from tasks.log import round_run_name
 
 
 def _critique_key(p: dict) -> list[object]:
     return [p["cycle_id"], p["plan"], p["change"].head_sha, p["round"], p["loaded"].sha256]
 
 
-@task(name="critique", cache_key_fn=content_key(_critique_key), persist_result=True)
+@task(name="critique", task_run_name=round_run_name("critique"), cache_key_fn=content_key(_critique_key), persist_result=True)
 def critique_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, *, round: int,
                   cycle_id: str, run_id: str, findings: list[GateResult] | None = None,
                   evaluation: Evaluation | None = None) -> Review:

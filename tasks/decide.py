@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import get_run_logger, task
 
 from germinate.cycle.decide import Approval, ApproveMode, decide
-from germinate.cycle.evidence import reward_for, run_gates, static_gates
+from germinate.cycle.evidence import reward_for, run_gates, static_gates, ticket_gates
 from germinate.cycle.land import Landing, land_change
 from germinate.cycle.records import record_decision, set_cycle_outcome
 from germinate.errors import GerminateError
@@ -41,6 +41,7 @@ def decide_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, evalu
                               ticket=plan.ticket, labels=list(plan.ticket.labels),
                               repo_labels=_repo_labels(repo, loaded, store),
                               approved=approval is not None and approval.action == "approve")
+            gates += ticket_gates(loaded, plan, change, evaluation)
             reward = reward_for(before, evaluation, loaded)
         elif change.outcome == "ok" and change.files_changed:  # the loop stopped it before its tests
             gates = static_gates(repo, loaded, change, plan.ticket)
@@ -138,12 +139,13 @@ def _land(repo: str, loaded: LoadedSeed, plan: Plan, decision: Decision, change:
 
 
 @task(name="record-approval")
-def record_approval_task(repo: str, cycle_id: str, action: str, by: str, comment: str, head_sha: str) -> int:
+def record_approval_task(repo: str, cycle_id: str, action: str, by: str, comment: str, head_sha: str,
+                         flow_run_id: str = "") -> int:
     """The human's answer at the checkpoint, in the store (the write gate checks it)."""
     from germinate.writegate import record_approval
 
     store = open_store(repo)
     try:
-        return int(record_approval(store, cycle_id, action, by, comment, head_sha))
+        return int(record_approval(store, cycle_id, action, by, comment, head_sha, flow_run_id=flow_run_id))
     finally:
         store.close()

@@ -34,7 +34,16 @@ DONE_WITH_WORKTREE = frozenset({"merged", "rejected", "no_op", "failed"})
 
 def artifact_key(*parts: str) -> str:
     """Prefect artifact keys allow lowercase letters, digits and dashes only."""
-    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")[:100]
+    return re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower())[:100].strip("-")
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """``text`` on one line, cut at a word boundary with an ellipsis when longer than ``limit``."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1].rsplit(" ", 1)[0] if " " in flat[: limit - 1] else flat[: limit - 1]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def start_progress(cycle_id: str) -> UUID:
@@ -114,15 +123,16 @@ def log_task(repo: str, report: CycleReport, plan: Plan | None, diff: str, befor
         (create_markdown_artifact, (cycle_markdown(report, plan, diff),),
          {"key": key, "description": f"cycle {report.cycle_id}: {outcome}"}),
         (create_table_artifact, (metrics_rows(before, evaluation),),
-         {"key": artifact_key("metrics", report.project), "description": f"metrics before/after cycle {report.cycle_id}"}),
+         {"key": artifact_key("metrics", report.project, report.cycle_id),
+          "description": f"metrics before/after cycle {report.cycle_id}"}),
     ]
+    # one key per cycle: the Artifacts page lists every cycle's metrics and change, not only the last
+    change_key = artifact_key("change", report.project, report.cycle_id)
     if report.change_url.startswith("http"):
         calls.append((create_link_artifact, (report.change_url,), {
-            "link_text": f"change for {report.ticket.id if report.ticket else ''}",
-            "key": artifact_key("change", report.project)}))
+            "link_text": f"change for {report.ticket.id if report.ticket else ''}", "key": change_key}))
     elif report.change_url:
-        calls.append((create_markdown_artifact, (f"Landed as `{report.change_url}`.",),
-                      {"key": artifact_key("change", report.project)}))
+        calls.append((create_markdown_artifact, (f"Landed as `{report.change_url}`.",), {"key": change_key}))
     with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="germinate-artifacts") as pool:
         sent = [pool.submit(contextvars.copy_context().run, partial(fn, *args, **kwargs)) for fn, args, kwargs in calls]
         if worktree and report.decision is not None and report.decision.outcome in DONE_WITH_WORKTREE:
@@ -130,3 +140,74 @@ def log_task(repo: str, report: CycleReport, plan: Plan | None, diff: str, befor
         for future in sent:
             future.result()
     return report
+
+
+def _bar(fraction: float, width: int = 20) -> str:
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def grow_summary_rows(reports: list[CycleReport]) -> list[dict[str, str]]:
+    """One row per cycle: what it worked on, how it ended, who decided, what it cost."""
+    from germinate.metrics.report import percent
+
+    rows = []
+    for i, r in enumerate(reports, 1):
+        d = r.decision
+        rows.append({
+            "#": str(i), "ticket": r.ticket.id if r.ticket else "-", "outcome": d.outcome if d else "idle",
+            "decided by": (d.decided_by or "gates") if d else "-",
+            "coverage": f"{percent(r.coverage_before)} -> {percent(r.coverage_after)}",
+            "tokens": str(r.tokens), "cost": f"${r.cost_usd:.4f}" if r.cost_known else "n/a",
+            "why": shorten(d.reason, 160) if d else "", "cycle run": r.flow_run_id,
+        })
+    return rows
+
+
+def grow_summary_markdown(title: str, reports: list[CycleReport], stopped: str, max_cycles: int) -> str:
+    """The run at a glance: cycles used of the budget, and one bar per cycle (coverage after)."""
+    lines = [f"# {title}", "", f"**Stopped:** {stopped or 'finished'}", "", "```",
+             f"cycles    {_bar(len(reports) / max(1, max_cycles))}  {len(reports)}/{max_cycles}"]
+    for i, r in enumerate(reports, 1):
+        outcome = r.decision.outcome if r.decision else "idle"
+        after = r.coverage_after if r.coverage_after is not None else r.coverage_before
+        cov = f"{after:.0%}" if after is not None else "  -"
+        lines.append(f"{i:>2} {(r.ticket.id if r.ticket else '-')[:24]:<24} {outcome:<14} coverage {cov:>4} "
+                     f"{_bar(after or 0.0)}")
+    return "\n".join([*lines, "```", ""])
+
+
+def publish_grow_summary(repo: str, project: str, reports: list[CycleReport], stopped: str, max_cycles: int) -> None:
+    """The grow run's summary artifacts (table and picture) and tags with the target and outcomes."""
+    from flows.outcome import tag_current_run, target_label, target_tags
+
+    label = target_label(repo, project)
+    key = artifact_key("grow", label)
+    outcomes = sorted({r.decision.outcome for r in reports if r.decision})
+    try:
+        if reports:
+            create_table_artifact(grow_summary_rows(reports), key=key, description=f"grow {label}: {stopped}")
+        create_markdown_artifact(grow_summary_markdown(f"grow {label}", reports, stopped, max_cycles),
+                                 key=artifact_key("grow", label, "picture"), description=f"grow {label} at a glance")
+        tag_current_run([*target_tags(repo, project), *(f"outcome:{o}" for o in outcomes)])
+    except Exception as exc:  # noqa: BLE001 - a summary must never fail a run that did its work
+        get_run_logger().warning("Grow summary not published (%s: %s)", type(exc).__name__, exc)
+
+
+def round_run_name(stage: str) -> Callable[[], str]:
+    """A task run name with the round it ran in, counted from 1: ``act-round-2``."""
+
+    def name() -> str:
+        from prefect.runtime import task_run
+
+        return f"{stage}-round-{int(task_run.parameters.get('round', 0)) + 1}"
+
+    return name
+
+
+def tested_commit_name() -> str:
+    """``test-<head sha>``: which commit the tests ran on."""
+    from prefect.runtime import task_run
+
+    change = task_run.parameters.get("change")
+    return f"test-{getattr(change, 'head_sha', '')[:8] or 'change'}"

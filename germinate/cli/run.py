@@ -39,8 +39,13 @@ def run(args: argparse.Namespace) -> int:
     repo = repo_root(Path(args.repo).expanduser())
     from germinate.llm import check_models
 
-    # Fail early, with a fix, on a missing/invalid/uncommitted seed or a model without its key.
-    check_models(growth_seed(repo).seed)
+    # Fail early, with a fix, on a missing/invalid/uncommitted seed or a model without its key,
+    # and when no sandbox can run the target's code (before a server starts or a model is paid).
+    seed = growth_seed(repo).seed
+    check_models(seed)
+    from germinate.environments.select import environment_for
+
+    environment_for(seed.execution)
     if args.cycles is not None and args.cycles < 1:
         raise ConfigError("--cycles must be at least 1")
     if args.ticket:

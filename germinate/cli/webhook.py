@@ -35,15 +35,19 @@ def run_serve(args: argparse.Namespace) -> int:
         raise ConfigError(f"{SECRET_ENV} is not set. Fix: export the secret you entered in the GitHub webhook "
                           "settings (a long random string, e.g. from 'openssl rand -hex 32')")
     from flows.intake import start_growth_cycle
+    from germinate.cli._prefect_api import resolve_api
     from germinate.forge.factory import open_forge
     from germinate.seed import find_seed, load_seed
     from germinate.store import Store
-    from germinate.webhook import WebhookReceiver, make_server
+    from germinate.webhook import WebhookReceiver
+    from germinate.webhook_http import WebhookServer, listen
     from germinate.workspace import repo_root
     from germinate.writegate import WriteGate
 
     repo = repo_root(args.repo)
     seed = load_seed(find_seed(repo)).seed
+    sock = listen(args.host, args.port)  # a busy port fails before anything else starts
+    api = resolve_api(start=True)  # cycles start on this API's deployment
     store = Store.open(repo=repo)
     receiver = WebhookReceiver(
         secret=secret, store=store, seed=seed, repo=str(repo), max_body=args.max_body,
@@ -51,18 +55,11 @@ def run_serve(args: argparse.Namespace) -> int:
         gate=lambda forge: WriteGate(store, seed.project.name, forge, seed),
         start=lambda r, t: start_growth_cycle(r, t, args.deployment),
     )
+    server = WebhookServer(receiver, sock)
+    print(f"germinate webhook: listening on http://{args.host}:{server.port}/ for {repo}; cycles start on "
+          f"'{args.deployment}' at {api.url if api and api.url else 'a temporary server'}", flush=True)
     try:
-        server = make_server(receiver, args.host, args.port)
-    except OSError as exc:
-        store.close()
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}. Fix: pick a free "
-                          "port (--port) and an address of this machine (--host)") from None
-    print(f"germinate webhook: listening on http://{args.host}:{server.server_address[1]}/ for {repo}")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        server.run()
     finally:
-        server.server_close()
         store.close()
     return 0

@@ -112,9 +112,10 @@ def land_change(
             if moved.decision.outcome != "merged":
                 return moved
             decision, change, evaluation = moved.decision, _as_change(moved, change), moved.evaluation or evaluation
-        head = commit_growth_records(Path(change.worktree), seed, decision, plan, before=before,
-                                     evaluation=evaluation)
-        decision = decision.model_copy(update={"head_sha": head})
+        if decision.outcome == "merged":  # the growth log records only what lands
+            head = commit_growth_records(Path(change.worktree), seed, decision, plan, before=before,
+                                         evaluation=evaluation)
+            decision = decision.model_copy(update={"head_sha": head})
         try:
             return _write(gate, store, plan, decision, change, evaluation, default)
         except MergeBlocked as exc:  # the draft PR is open; it merges once checks/reviewers allow

@@ -113,16 +113,16 @@ def cycle_markdown(report: CycleReport, plan: Plan | None = None, diff: str = ""
 
 def summary_table(reports: list[CycleReport]) -> str:
     """The plain-text table the CLI and the demo print after a run."""
-    header = f"{'#':>2}  {'ticket':<26} {'outcome':<19} {'coverage':<17} {'tokens':>7} {'cost':>9}"
+    header = f"{'#':>2}  {'ticket':<26} {'outcome':<34} {'coverage':<17} {'tokens':>7} {'cost':>9}"
     out = [header, "-" * len(header)]
     for i, r in enumerate(reports, 1):
         ticket = r.ticket.id if r.ticket else "-"
         outcome: str = r.decision.outcome if r.decision else "-"
-        if r.decision is not None and r.decision.approval_id is not None:
-            outcome += " (approved)"
+        if r.decision is not None and r.decision.decided_by:  # a person's answer, as given
+            outcome += f" ({r.decision.decided_by})"
         cov = f"{percent(r.coverage_before)} -> {percent(r.coverage_after)}"
         cost = f"${r.cost_usd:.4f}" if r.cost_known else "n/a"
-        out.append(f"{i:>2}  {ticket[:26]:<26} {outcome:<19} {cov:<17} {r.tokens:>7} {cost:>9}")
+        out.append(f"{i:>2}  {ticket[:26]:<26} {outcome[:34]:<34} {cov:<17} {r.tokens:>7} {cost:>9}")
     # Anything that did not simply land says why, so a table alone explains the run.
     why = [f"{i:>2}  {r.decision.outcome}: {_one_line(r.decision.reason)}"
            for i, r in enumerate(reports, 1) if r.decision is not None and r.decision.outcome != "merged"]

@@ -179,6 +179,10 @@ class Gateway:
 
         return self._first_answer(role, ctx, ask)
 
+    def input_window(self, role: str) -> int | None:
+        """The input window of the role's model in tokens (None: litellm does not know it)."""
+        return transport.input_window(self.model_for(role))
+
     def supports_tools(self, role: str) -> bool:
         """Whether the role's model takes function calling (else: the plain-text fallback)."""
         return transport.supports_tools(self.model_for(role))

@@ -115,6 +115,17 @@ def supports_tools(model: str) -> bool:
 
 
 @functools.cache
+def input_window(model: str) -> int | None:
+    """The model's input window in tokens as litellm's bundled table knows it (None: unknown)."""
+    try:
+        info = litellm_module().get_model_info(model=model)
+    except Exception:  # litellm raises for models it has no entry for
+        return None
+    value = info.get("max_input_tokens") or info.get("max_tokens")
+    return int(value) if value else None
+
+
+@functools.cache
 def supports_schema(model: str) -> bool:
     """Whether litellm knows the model accepts a JSON-schema ``response_format``."""
     try:

@@ -28,6 +28,7 @@ class Models(Section):
     max_output_tokens: dict[str, int] = Field(default_factory=dict)
     max_retries: int = Field(2, ge=0)
     temperature: float = Field(0.2, ge=0.0, le=2.0)
+    max_context_tokens: int | None = Field(None, ge=2000)
 
     def output_cap(self, role: str) -> int:
         """Most tokens one answer of ``role`` may have: its entry in ``max_output_tokens``, else the

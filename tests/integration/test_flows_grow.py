@@ -55,3 +55,25 @@ def test_parallel_tickets_land_one_after_the_other(
     assert {"tests/test_units.py", "minicalc/rates.py"} <= set(tree)
     assert git(repo, "show", "main:AUTOGEN_LOG.md").count("\n## ") == 2
     assert git(repo, "status", "--porcelain").strip() == ""
+    _assert_grow_summary(repo, result)
+
+
+def _assert_grow_summary(repo: Path, result) -> None:
+    """The grow run's summary artifacts (table and picture) are on the API, keyed by target."""
+    import json
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.outcome import target_label
+    from tasks.log import artifact_key
+
+    key = artifact_key("grow", target_label(str(repo), "minicalc"))
+    with get_client(sync_client=True) as client:
+        found = {a.key: a for a in client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key, f"{key}-picture"])))}
+    table = found[key].data
+    rows = json.loads(table) if isinstance(table, str) else table
+    assert {(r["ticket"], r["outcome"]) for r in rows} == {("epic-units-tests", "merged"), ("epic-live-rates", "merged")}
+    picture = str(found[f"{key}-picture"].data)
+    assert "cycles" in picture and "2/2" in picture and "█" in picture

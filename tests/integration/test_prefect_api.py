@@ -139,3 +139,43 @@ def test_readme_deployment_run_works_in_a_fresh_shell(prefect_server: PrefectSer
     assert run_id, done.stdout
     run = api.get(f"/flow_runs/{run_id.group(1)}").json()
     assert run["parameters"] == {"repo": str(target)}
+
+
+@pytest.mark.slow
+def test_webhook_serve_from_a_shell(prefect_server: PrefectServer, target: Path, tmp_path: Path) -> None:
+    """`germinate webhook serve`: on Germinate's server, answers a signed ping, refuses a
+    type-confused issue event with 400, a missing deployment with 503, and stops on SIGTERM."""
+    import hashlib
+    import hmac
+    import json
+
+    env = clean_env(prefect_server.home, GERMINATE_WEBHOOK_SECRET="s3cret")
+    proc = subprocess.Popen([*GERMINATE, "webhook", "serve", "--repo", str(target), "--port", "0",
+                             "--deployment", "growth-cycle/not-served"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lines: list[str] = []
+    try:
+        url = _read_until(proc, lines, r"listening on (http://\S+/) .* at (\S+)")
+        assert url.group(2) == prefect_server.api_url
+
+        def post(event: str, payload: object, delivery: str) -> httpx.Response:
+            body = json.dumps(payload).encode()
+            sig = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+            return httpx.post(url.group(1), content=body, timeout=30, headers={
+                "X-GitHub-Event": event, "X-GitHub-Delivery": delivery, "X-Hub-Signature-256": sig})
+
+        assert post("ping", {"zen": "hi"}, "d1").json() == {"status": "pong"}
+        confused = post("issues", {"action": "opened", "issue": "local-1"}, "d2")
+        assert confused.status_code == 400 and "'issue' must be an object" in confused.json()["error"]
+        assert main_ticket_new(env, target).returncode == 0
+        missing = post("issues", {"action": "labeled", "issue": {"labels": [{"name": "ai-task"}]}}, "d3")
+        assert missing.status_code == 503, missing.text
+        assert "no deployment 'growth-cycle/not-served'" in missing.json()["error"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 0, "".join(lines) + out
+
+
+def main_ticket_new(env: dict[str, str], repo: Path) -> subprocess.CompletedProcess[str]:
+    return germinate(env, "ticket", "new", "Add a --json flag", "--repo", str(repo))
