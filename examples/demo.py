@@ -6,9 +6,8 @@ its UI (kept running afterwards), and runs the ``grow`` flow for three cycles wi
 scripted model replaying ``examples/transcript.yaml``:
 
 1. ``epic-units-tests`` lands (``merged``) and raises coverage; the reviewer sends it back once;
-2. ``epic-live-rates`` is ``rejected``: it edits CI configuration; the write-paths gate sends
-   it back for one fix round, the model keeps the edit, and the gate rejects it (only code
-   decides what lands);
+2. ``epic-live-rates`` is ``rejected``: it edits CI configuration; the write-paths gate, a
+   security verdict, ends it before any of its code runs (only code decides what lands);
 3. ``epic-power-operator`` touches a security-critical path, so the cycle pauses for a
    person; the demo approves it (printing the equivalent ``germinate approve`` command) and
    it lands.

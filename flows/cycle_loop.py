@@ -3,7 +3,8 @@
 The order follows the cost of being wrong. Static gates (paths, sizes, secrets, dependencies)
 read the change without running it: a security verdict ends the candidate before any of its
 code executes. Then the tests run (in the execution seam), then the gates that need their
-results (coverage, tests weakened...), and only a change that passes them all is shown to the
+results (coverage, tests weakened, and the ticket's proof: a changed test that fails on the
+base and passes with the change, FAIL_TO_PASS), and only a change that passes them all is shown to the
 reviewer, with the test and gate results in its prompt. A blocking gate the implementer can
 fix, or failing tests, go back to it with the evidence (up to ``execution.max_fix_rounds``);
 the reviewer asking for changes too (up to ``execution.max_review_rounds``). What still fails
@@ -27,7 +28,7 @@ from tasks._caching import persisted
 from tasks.act import act_task
 from tasks.critique import critique_task
 from tasks.log import update_progress
-from tasks.test import gates_task, run_tests_task, static_gates_task
+from tasks.test import gates_task, proof_task, run_tests_task, static_gates_task
 
 
 @dataclass
@@ -137,6 +138,7 @@ def improve_change(state: CycleState, plan: Plan, feedback: str = "") -> tuple[C
                 return change, evaluation
             feedback = test_failure_feedback(evaluation)
             continue
+        evaluation = persisted(proof_task)(state.repo, state.loaded, plan, change, evaluation)
         gates = gates_task(state.repo, state.loaded, plan, change, evaluation, state.before)
         fix = _gate_fix(state, rounds, gates, change, evaluation)
         if fix is not None:

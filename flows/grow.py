@@ -12,6 +12,7 @@ whose base moved is rebased and re-tested before it lands.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -51,25 +52,47 @@ class GrowResult(BaseModel):
     stopped_because: str = ""
     tokens: int = 0
     dollars: float = 0.0
+    cost_known: bool = True  # False: some call had no price; ``dollars`` counts only the priced ones
+
+    @property
+    def failed(self) -> list[CycleReport]:
+        """Cycles that ended in an error (``failed``), not in a decision."""
+        return [r for r in self.cycles if r.decision is not None and r.decision.outcome == "failed"]
 
 
 class Energy(BaseModel):
-    """The run's budget: cycles, dollars, hours."""
+    """The run's budget: cycles, dollars, tokens, hours."""
 
     model_config = ConfigDict(frozen=True)
 
     max_cycles: int
     dollars: float | None
     hours: float | None
+    tokens: int | None = None
 
-    def exhausted(self, cycles: int, dollars: float, started: float) -> str:
+    def exhausted(self, cycles: int, spent: Spend, started: float, reports: Sequence[CycleReport] = ()) -> str:
+        """Why no further cycle may start ("" if one may): budgets first, then time, then cycles.
+
+        A cycle is not started when the run cannot afford one call: the dollars or tokens are
+        spent, fewer than ``MIN_CALL_TOKENS`` tokens are left, or the last cycle was stopped by
+        the per-run budget itself."""
+        if self.dollars is not None and spent.dollars >= self.dollars:
+            return f"dollar budget spent (${spent.dollars:.4f} of ${self.dollars:.2f}, budgets.per_run.dollars)"
+        if self.tokens is not None and spent.tokens + MIN_CALL_TOKENS > self.tokens:
+            return f"token budget spent ({spent.tokens:,} of {self.tokens:,}, budgets.per_run.tokens)"
+        stopped = [r.decision.reason for r in reports if r.decision is not None and "per-run" in r.decision.reason
+                   and "budget" in r.decision.reason]
+        if stopped:
+            return f"per-run budget reached: {stopped[-1][:300]}"
+        if self.hours is not None and time.monotonic() - started >= self.hours * 3600:
+            return f"time budget spent ({self.hours * 60:g} min, budgets.per_run.wall_minutes)"
         if cycles >= self.max_cycles:
             return f"max cycles reached ({cycles})"
-        if self.dollars is not None and dollars >= self.dollars:
-            return f"dollar budget spent (${dollars:.4f} of ${self.dollars:.2f})"
-        if self.hours is not None and time.monotonic() - started >= self.hours * 3600:
-            return f"time budget spent ({self.hours:g} h)"
         return ""
+
+
+# Fewer tokens left than this in the run: no cycle could make even one useful call.
+MIN_CALL_TOKENS = 1000
 
 
 def energy_for(loaded: LoadedSeed, cycles: int | None, dollars: float | None, hours: float | None) -> Energy:
@@ -78,6 +101,7 @@ def energy_for(loaded: LoadedSeed, cycles: int | None, dollars: float | None, ho
         max_cycles=cycles or per_run.max_cycles or 10,
         dollars=dollars if dollars is not None else per_run.dollars,
         hours=hours if hours is not None else (per_run.wall_minutes / 60 if per_run.wall_minutes else None),
+        tokens=per_run.tokens,
     )
 
 
@@ -128,7 +152,8 @@ def grow(repo: str = REPO, cycles: int | None = CYCLES, approve: ApproveMode = A
     reports: list[CycleReport] = []
     tried: list[str] = []
     default = f"refs/heads/{loaded.seed.project.repo.default_branch}"
-    stop = ""
+    project = loaded.seed.project.name
+    stop = energy.exhausted(0, _spent(repo, project, run_id), started)
     while not stop:
         snapshot = persisted(sense)(repo, loaded, ref=default)
         selection = select_tickets_task(repo, loaded, snapshot, None, exclude=tried)
@@ -139,11 +164,12 @@ def grow(repo: str = REPO, cycles: int | None = CYCLES, approve: ApproveMode = A
         batch = [t.id for t in selection.queue[: max(1, min(loaded.seed.execution.max_parallel, room))]]
         tried += batch
         reports += _run_batch(repo, batch, approve, run_id)
-        stop = energy.exhausted(len(reports), _spent(repo, loaded.seed.project.name, run_id).dollars, started)
-    total = _spent(repo, loaded.seed.project.name, run_id)
+        stop = energy.exhausted(len(reports), _spent(repo, project, run_id), started, reports)
+    total = _spent(repo, project, run_id)
     logger.info("Stopped: %s\n%s", stop, summary_table(reports))
-    publish_grow_summary(repo, loaded.seed.project.name, reports, stop, energy.max_cycles)
-    return GrowResult(cycles=reports, stopped_because=stop, tokens=total.tokens, dollars=total.dollars)
+    publish_grow_summary(repo, project, reports, stop, energy.max_cycles)
+    return GrowResult(cycles=reports, stopped_because=stop, tokens=total.tokens, dollars=total.dollars,
+                      cost_known=total.cost_known)
 
 
 def _spent(repo: str, project: str, run_id: str) -> Spend:

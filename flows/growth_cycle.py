@@ -31,9 +31,11 @@ from germinate.cycle.act import human_feedback
 from germinate.cycle.decide import Approval
 from germinate.cycle.lease import HeldLease, attach_cycle, claim
 from germinate.cycle.records import cycle_id_for, record_decision, start_cycle
+from germinate.cycle.recovery import dead_flow_run, mark_crashed
 from germinate.errors import BudgetExceeded, GerminateError
 from germinate.models import Change, CycleReport, Decision, Evaluation, Plan, Snapshot, Ticket
 from germinate.seed import LoadedSeed, growth_seed
+from germinate.store import Store
 from germinate.workspace import ensure_usable, head_sha
 from tasks._caching import lean, persisted
 from tasks._context import open_store
@@ -193,6 +195,7 @@ def _grow_ticket(repo: str, loaded: LoadedSeed, ticket: Ticket, before: Snapshot
         cycle_id = cycle_id_for(store, ticket.id, before.commit)
         attach_cycle(store, project, ticket.id, cycle_id)
         flow_run_id = current_flow_run_id()
+        _end_the_dead_run(store, cycle_id, flow_run_id)
         branch, worktree = prepare_worktree_task(repo, ticket.id, before.commit)
         start_cycle(store, cycle_id=cycle_id, project=project, ticket=ticket, flow_run_id=flow_run_id,
                     base_sha=before.commit, branch=branch, seed_hash=loaded.sha256)
@@ -215,6 +218,20 @@ def _grow_ticket(repo: str, loaded: LoadedSeed, ticket: Ticket, before: Snapshot
                   key=artifact_key("plan", project, ticket.id), description=f"plan for {ticket.id}")
     update_progress(progress, 20, "planned; acting")
     return _act_decide_land(state, plan, approve=approve, started=started)
+
+
+def _end_the_dead_run(store: Store, cycle_id: str, flow_run_id: str) -> None:
+    """Resuming a killed cycle: its old flow run (and grow run) end Crashed, not RUNNING."""
+    dead = dead_flow_run(store, cycle_id, flow_run_id)
+    if dead is None:
+        return
+    try:
+        marked = mark_crashed(dead, f"its process died; cycle {cycle_id} resumed by flow run {flow_run_id}")
+    except Exception as exc:  # noqa: BLE001 - a state we cannot set must not stop the resumed cycle
+        get_run_logger().warning("Could not mark the killed flow run %s Crashed: %s", dead, exc)
+        return
+    get_run_logger().info("Resuming cycle %s; the killed flow run(s) %s are now Crashed", cycle_id,
+                          ", ".join(marked) or "(already final)")
 
 
 def _record_early(repo: str, decision: Decision) -> None:
@@ -261,19 +278,41 @@ def _decide_with_people(state: CycleState, plan: Plan, approve: ApproveMode) -> 
 def _act_decide_land(state: CycleState, plan: Plan, *, approve: ApproveMode, started: datetime) -> CycleReport:
     decided = _decide_with_people(state, plan, approve)
     decision, change, evaluation = decided.decision, decided.change, decided.evaluation
-    change_url = ""
-    if decision.outcome in ("merged", "pr_opened") and evaluation is not None:
+    change_url, approval = "", decided.approval
+    asked_again = 0
+    while decision.outcome in ("merged", "pr_opened") and evaluation is not None:
         update_progress(state.progress, 90, "landing")
         landing = lean(land_task)(state.repo, state.loaded, plan, decision, change, before=state.before,
-                            evaluation=evaluation, approve=approve, approval=decided.approval)
+                                  evaluation=evaluation, approve=approve, approval=approval)
         decision, change_url = landing.decision, landing.change_url
         evaluation = landing.evaluation or evaluation
+        if decision.outcome != "awaiting_human" or landing.change is None or asked_again > MAX_ASKED_AGAIN:
+            break
+        # the base moved while the change waited and the rebase changed what was approved: ask again
+        change, asked_again = landing.change, asked_again + 1
+        approval = _ask_again(state, plan, decision, change, asked_again)
+        decision = _decide(state, plan, change, evaluation, approve, approval, decision.advisory)
     after = evaluation.coverage.total if evaluation else None
     report = _report(state.cycle_id, state.loaded.seed.project.name, started, ticket=plan.ticket,
                      decision=decision, before=state.before, after=after, change_url=change_url, repo=state.repo)
     report = lean(log_task)(state.repo, report, plan, change.diff, state.before, evaluation, state.worktree)
     update_progress(state.progress, 100, f"{decision.outcome}: {shorten(decision.reason)}", wait=True)
     return report
+
+
+# How often a rebased change whose content changed is shown to a person again before it defers.
+MAX_ASKED_AGAIN = 2
+
+
+def _ask_again(state: CycleState, plan: Plan, decision: Decision, change: Change, n: int) -> Approval:
+    """A new pause for the rebased change (its own key: the earlier answer does not apply)."""
+    seed = state.loaded.seed
+    update_progress(state.progress, 85, "the rebase changed the approved change; waiting for a person again")
+    answer = wait_for_approval(decision, plan, change.diff, round=100 + n,
+                               timeout_minutes=seed.checkpoints.approval_timeout_minutes)
+    approval_id = record_approval_task(state.repo, state.cycle_id, answer.action, answer.by, answer.comment,
+                                       change.head_sha)
+    return answer.model_copy(update={"approval_id": approval_id})
 
 
 def _plan_markdown(plan: Plan) -> str:

@@ -80,6 +80,12 @@ class FileCoverage(Contract):
         return self.covered + self.covered_branches
 
 
+def covered_share(files: list[FileCoverage]) -> float | None:
+    """Covered share of what coverage counts in ``files`` (statements, plus branches if measured)."""
+    units = sum(f.units for f in files)
+    return sum(f.covered_units for f in files) / units if units else None
+
+
 class CoverageReport(Contract):
     available: bool
     branch: bool = False  # the target measures branch coverage (``branch = true``): figures include branches
@@ -97,6 +103,7 @@ class FunctionMetric(Contract):
     complexity: int
     rank: str
     length: int
+    code_length: int | None = None  # lines of code (no docstring, comments, blanks); None: not measured
 
 
 class FileMetric(Contract):
@@ -182,6 +189,9 @@ class Snapshot(Contract):
 # --- plan / act / critique ------------------------------------------------------------
 
 
+ChangeKind = Literal["feature", "fix", "refactor", "tests", "docs", "chore"]
+
+
 class Plan(Contract):
     ticket: Ticket
     summary: str = ""
@@ -191,6 +201,7 @@ class Plan(Contract):
     risks: list[str] = Field(default_factory=list)
     snapshot_commit: str = ""
     seed_hash: str = ""
+    kind: ChangeKind = "feature"  # what the change is; feature/fix need a FAIL_TO_PASS test
 
 
 class EditBlock(Contract):
@@ -223,6 +234,8 @@ class ReviewComment(Contract):
     line: int | None = None
     severity: Literal["blocker", "major", "minor", "nit"] = "minor"
     body: str
+    author: str = ""  # forge login of a person's comment ("" for the model reviewer)
+    author_association: str = ""  # the forge's word for who they are: OWNER, MEMBER, NONE...
 
 
 class Review(Contract):
@@ -246,6 +259,7 @@ class Evaluation(Contract):
     coverage: CoverageReport
     complexity: ComplexityReport  # changed files only
     diff_coverage: float | None = None  # covered share of added executable lines
+    fail_to_pass: list[str] | None = None  # changed tests failing on the base, passing here (None: not run)
     problems: list[str] = Field(default_factory=list)
 
 

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 KILL_GRACE_S = 3.0
@@ -31,15 +32,17 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def execute(argv: list[str] | str, *, cwd: Path, env: dict[str, str], timeout: float,
-            log: Path) -> tuple[int | None, float]:
+            log: Path, preexec: Callable[[], None] | None = None) -> tuple[int | None, float]:
     """Run ``argv`` (a string runs through the shell) in its own process group, output to ``log``.
 
-    Returns (exit code, seconds); a ``None`` exit code means it timed out and was killed.
+    ``preexec`` runs in the child before it executes (e.g. to join a cgroup). Returns (exit code,
+    seconds); a ``None`` exit code means it timed out and was killed.
     """
     started = time.monotonic()
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, shell=isinstance(argv, str))
+                                stdin=subprocess.DEVNULL, start_new_session=True, shell=isinstance(argv, str),
+                                preexec_fn=preexec)
         try:
             code: int | None = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -12,7 +12,9 @@
   ``check_suite`` completed with a failure on the default branch -> the repository gets the
   red-mode label (through the write gate) and a fix ticket starts a cycle; green again on
   the default branch -> red-mode is lifted; ``pull_request_review`` with changes requested
-  on a Germinate PR -> another cycle (act round) for its ticket; anything else -> 202 ignored.
+  on a Germinate PR by a trusted reviewer (OWNER / MEMBER / COLLABORATOR, or the seed's
+  ``trusted_reviewers``) -> another cycle (act round) for its ticket; an outsider's review is
+  recorded as ignored; anything else -> 202 ignored.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from germinate.forge.base import Forge
+from germinate.forge.feedback import is_trusted, outsider_reason
 from germinate.forge.targets import ticket_from_body
 from germinate.intake import CycleStarter, DeploymentMissing, intake, release
 from germinate.models import QUEUED, Ticket
@@ -179,8 +182,13 @@ class WebhookReceiver:
         return Reply(202, {"status": "red-mode", "ticket": ticket.id, "started": result.started})
 
     def _on_review(self, payload: dict[str, Any]) -> Reply:
-        if str(payload.get("review", {}).get("state", "")).lower() != "changes_requested":
+        review = payload.get("review", {})
+        if str(review.get("state", "")).lower() != "changes_requested":
             return Reply(202, {"status": "ignored", "reason": "review does not request changes"})
+        author = str((review.get("user") or {}).get("login", ""))
+        association = str(review.get("author_association", ""))
+        if not is_trusted(author, association, self.seed):  # recorded (webhook_deliveries), never acted on
+            return Reply(202, {"status": "ignored", "reason": outsider_reason(author, association)})
         ticket_id = ticket_from_body(payload.get("pull_request", {}).get("body"))
         if not ticket_id:
             return Reply(202, {"status": "ignored", "reason": "not a Germinate pull request"})

@@ -190,3 +190,14 @@ def python_files(worktree: Path | str) -> list[str]:
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
         found += [Path(dirpath, f).relative_to(worktree).as_posix() for f in filenames if f.endswith(".py")]
     return sorted(found)
+
+
+def patch_id(repo_path: Path | str, base: str, head: str, exclude: tuple[str, ...] = ()) -> str:
+    """The content of the change ``base..head`` (``git patch-id --stable``), paths in ``exclude``
+    left out: equal for a change and its clean rebase, different once its diff differs. "" if empty."""
+    pathspec = ["--", ".", *[f":(exclude){p}" for p in exclude]]
+    diff = git_bytes(repo_path, "diff", "--no-color", "--no-ext-diff", "--full-index", base, head, *pathspec)
+    if not diff.strip():
+        return ""
+    out = git_bytes(repo_path, "patch-id", "--stable", input=diff).split()
+    return out[0].decode() if out else ""

@@ -33,7 +33,7 @@ from germinate.forge.base import ChangeRequest, Forge
 from germinate.models import Decision
 from germinate.seed import Seed
 from germinate.store import ApprovalRow, DecisionRow, Store, WriteRow
-from germinate.workspace import run_git
+from germinate.workspace import patch_id, run_git
 
 APPROVAL_ACTIONS = ("approve", "reject", "request_changes", "timeout")
 _NON_WRITING = ("rejected", "failed", "deferred", "no_op")
@@ -210,7 +210,7 @@ class WriteGate:
             rows = list(s.scalars(select(ApprovalRow).where(ApprovalRow.cycle_id == decision.cycle_id)
                                   .order_by(ApprovalRow.id)))
         if worktree is not None:
-            rows = [r for r in rows if self._same_change(r.head_sha, decision.head_sha, worktree)]
+            rows = [r for r in rows if self._same_change(r.head_sha, decision, worktree)]
         if not rows or rows[-1].action != "approve":
             state = f"the last answer was {rows[-1].action!r}" if rows else "none is on record"
             return (f"a person's approval is required for cycle {decision.cycle_id} at "
@@ -220,15 +220,19 @@ class WriteGate:
             return f"approved by {rows[-1].by or 'nobody named'}, but the merge policy requires one of {', '.join(reviewers)}"
         return None
 
-    def _same_change(self, approved: str, head: str, worktree: Path) -> bool:
-        """The approved commit, or it plus commits that only touch the growth records."""
+    def _same_change(self, approved: str, decision: Decision, worktree: Path) -> bool:
+        """The approved commit, or it plus commits that only touch the growth records, or the same
+        content rebased (``approval_covers``)."""
+        head = decision.head_sha
         if approved == head:
             return True
-        if not approved or not _is_ancestor(worktree, approved, head):
+        if not approved:
             return False
-        records = {self.seed.reporting.growth_log, self.seed.reporting.capabilities}
-        touched = set(run_git(worktree, "diff", "--name-only", approved, head).split())
-        return touched <= records
+        records = (self.seed.reporting.growth_log, self.seed.reporting.capabilities)
+        if _is_ancestor(worktree, approved, head):
+            touched = set(run_git(worktree, "diff", "--name-only", approved, head).split())
+            return touched <= set(records)
+        return approval_covers(worktree, approved, decision.base_sha, head, records)
 
     # --- performing and logging ----------------------------------------------------
 
@@ -259,6 +263,22 @@ class WriteGate:
             s.add(WriteRow(project=self.project, kind=kind, target=target,
                            cycle_id=decision.cycle_id if decision else None, decision_id=decision_id,
                            allowed=allowed, reason=reason, detail=info))
+
+
+def approval_covers(worktree: Path, approved: str, base: str, head: str, records: Sequence[str] = ()) -> bool:
+    """An approval of ``approved`` covers ``base..head`` when both are the same change: the diff
+    of the approved commit against its own base (where it forked from ``head``'s line) has the
+    patch id of ``base..head`` (growth records left out). A clean rebase keeps it; a rebase
+    that changed what the person saw does not."""
+    if not base:
+        return False
+    try:
+        fork = run_git(worktree, "merge-base", approved, head).strip()
+        theirs = patch_id(worktree, fork, approved, tuple(records))
+        ours = patch_id(worktree, base, head, tuple(records))
+    except GerminateError:  # the approved commit is gone (garbage-collected): it covers nothing
+        return False
+    return bool(theirs) and theirs == ours
 
 
 def _is_ancestor(worktree: Path, older: str, newer: str) -> bool:

@@ -1,6 +1,7 @@
 """How stage results are cached and persisted: by content, under the germinate home.
 
-A cache key is the SHA-256 of the task's source and the content that determines its result
+A cache key is the SHA-256 of the task's source, the target's identity (its path and remote:
+two clones share commit SHAs, never results) and the content that determines its result
 (commit SHAs, seed hash, ticket and plan hashes, round numbers), so a run killed and started
 again finds every completed stage's result and repeats no paid model call for it.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import logging
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -18,6 +20,7 @@ from prefect.context import TaskRunContext
 from prefect.filesystems import LocalFileSystem
 from prefect.utilities.annotations import opaque
 
+from germinate.errors import GerminateError
 from germinate.home import germinate_home
 from germinate.models import ComplexityReport, CoverageReport, Evaluation, Snapshot
 from germinate.seed import LoadedSeed
@@ -41,11 +44,29 @@ def _part(value: object) -> str:
     return str(value)
 
 
+@cache
+def target_identity(repo: str) -> str:
+    """Which repository a result belongs to: its resolved path and its ``origin`` remote.
+
+    Two clones share commit SHAs; a result cached for one (it names that clone's worktree)
+    must never be served to the other."""
+    from germinate.workspace import run_git
+
+    path = Path(repo).expanduser().resolve()
+    try:
+        origin = run_git(path, "config", "--get", "remote.origin.url", check=False).strip()
+    except Exception:  # noqa: BLE001 - not a repository (yet): the path alone identifies it
+        origin = ""
+    return f"{path}\0{origin}"
+
+
 def content_key(parts: KeyParts) -> Callable[[TaskRunContext, dict[str, Any]], str]:
-    """A ``cache_key_fn``: task source + the content ``parts(parameters)`` names."""
+    """A ``cache_key_fn``: task source + the target's identity + the content ``parts(parameters)`` names."""
 
     def key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
         digest = hashlib.sha256(_source_hash(context.task.fn).encode())
+        if parameters.get("repo"):
+            digest.update(b"\0" + target_identity(str(parameters["repo"])).encode())
         for value in parts(parameters):
             digest.update(b"\0" + _part(value).encode())
         return f"{context.task.name}-{digest.hexdigest()[:40]}"
@@ -117,3 +138,25 @@ def lean(task: Any) -> LeanTask:
 def persisted(task: Any) -> LeanTask:
     """``task`` with its results persisted under the current germinate home (and called lean)."""
     return lean(task.with_options(result_storage=result_storage(), persist_result=True))
+
+
+class HandledErrorsWithoutTraceback(logging.Filter):
+    """Prefect logs every failed task run with its traceback. A ``GerminateError`` (a budget, a
+    model that did not answer, a refused write) is an outcome the cycle handles and reports
+    with its reason and fix: it is logged as that one line, without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], GerminateError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_handled_errors() -> None:
+    """Install the filter on Prefect's task-run and flow-run loggers (once)."""
+    for name in ("prefect.task_runs", "prefect.flow_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, HandledErrorsWithoutTraceback) for f in logger.filters):
+            logger.addFilter(HandledErrorsWithoutTraceback())
+
+
+quiet_handled_errors()

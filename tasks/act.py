@@ -31,12 +31,16 @@ def forge_feedback_task(repo: str, loaded: LoadedSeed, branch: str) -> str:
     """
     from germinate.forge.errors import ForgeUnreachable
     from germinate.forge.factory import open_forge
-    from germinate.forge.feedback import feedback_text, open_review_feedback
+    from germinate.forge.feedback import feedback_text, review_feedback_of
 
     store = open_store(repo)
     try:
         forge = open_forge(Path(repo), loaded.seed, store)
-        return feedback_text(open_review_feedback(forge, branch))
+        feedback = review_feedback_of(forge, branch, loaded.seed)
+        if feedback.ignored:  # outsiders on a public repository: on record here, never in a prompt
+            get_run_logger().warning("Review feedback on %s not given to the model:\n%s", branch,
+                                     feedback.ignored_summary())
+        return feedback_text(feedback.trusted)
     except ForgeUnreachable:
         raise  # transient: retried
     except GerminateError as exc:  # the comments are an input, never a reason to stop the cycle

@@ -25,6 +25,19 @@ def run_tests_task(repo: str, loaded: LoadedSeed, change: Change) -> Evaluation:
     return evaluate(Path(repo), loaded, change)
 
 
+def _proof_key(p: dict) -> list[object]:
+    return [p["change"].head_sha, p["change"].base_sha, p["plan"].kind, p["plan"].ticket.kind, p["loaded"].sha256]
+
+
+@task(name="ticket-proof", cache_key_fn=content_key(_proof_key), persist_result=True)
+def proof_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, evaluation: Evaluation) -> Evaluation:
+    """The evaluation with the tests that fail on the base and pass on the head (FAIL_TO_PASS):
+    the head's changed test files run against the base's code, in the sandbox."""
+    from germinate.cycle.evidence import prove
+
+    return prove(Path(repo), loaded, plan, change, evaluation)
+
+
 @task(name="static-gates")
 def static_gates_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change) -> list[GateResult]:
     """The gates that read the change without running it (before any of its code executes)."""
@@ -37,7 +50,7 @@ def static_gates_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change)
 def gates_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, evaluation: Evaluation,
                before: Snapshot) -> list[GateResult]:
     """Every gate over the tested change (what the loop sends back, or shows the reviewer)."""
-    from germinate.cycle.evidence import run_gates
+    from germinate.cycle.evidence import run_gates, ticket_gates
 
     return run_gates(Path(repo), loaded, change, evaluation=evaluation, before=before, ticket=plan.ticket,
-                     labels=list(plan.ticket.labels))
+                     labels=list(plan.ticket.labels)) + ticket_gates(loaded, plan, change, evaluation)

@@ -6,7 +6,8 @@ gates and recorded approvals decide.
 """
 
 from germinate.agents.architect import PlanDraft, plan_ticket
-from germinate.agents.implementer import ImplementResult, edit_rounds, implement
+from germinate.agents.editing import ImplementResult, edit_rounds
+from germinate.agents.implementer import implement
 from germinate.agents.maintainer import advise
 from germinate.agents.prompting import Prompt, render, template_sha256
 from germinate.agents.reviewer import ReviewDraft, review_change

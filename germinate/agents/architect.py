@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from germinate.agents.prompting import ask_role, clip
 from germinate.llm import Gateway
-from germinate.models import FileCoverage, Plan, Snapshot, Ticket
+from germinate.models import ChangeKind, FileCoverage, Plan, Snapshot, Ticket
 from germinate.seed import Epic, Seed
 
 MAX_REPO_MAP_CHARS = 60_000
@@ -28,6 +28,9 @@ class PlanDraft(BaseModel):
     )
     tests_to_add: list[str] = Field(default_factory=list)
     risks: list[str] = Field(default_factory=list)
+    kind: ChangeKind = Field(
+        "feature", description="feature or fix (behaviour: needs a test that fails without the change), "
+        "refactor, tests, docs or chore.")
 
 
 def plan_ticket(gw: Gateway, seed: Seed, ticket: Ticket, snapshot: Snapshot, repo_map: str) -> Plan:
@@ -59,6 +62,7 @@ def plan_ticket(gw: Gateway, seed: Seed, ticket: Ticket, snapshot: Snapshot, rep
         risks=draft.risks,
         snapshot_commit=snapshot.commit,
         seed_hash=snapshot.seed_hash,
+        kind=draft.kind,
     )
 
 

@@ -76,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
         _print_error(args, f"{type(exc).__name__}: {exc}")
         return EXIT_ERROR
     print(json.dumps(report, indent=2) if args.json else render(report))
+    if str(report["seed"]["path"]).startswith("(defaults"):
+        print(f"germinate gate: warning: no seed.yaml is committed at the base {report['base'][:12]}: judged by "
+              "Germinate's defaults, not your rules. Fix: 'germinate init', commit seed.yaml, gate again "
+              "(or pass --seed FILE)", file=sys.stderr)
     _warn_uncommitted(args)
     return int(report["exit_code"])
 
@@ -103,6 +107,22 @@ def base_seed(repo: Path, base_sha: str, seed_file: Path | None) -> Any:
     return load_seed(seed_file) if seed_file is not None else repo_seed(repo, base_sha)
 
 
+class MalformedPatch(RepoError):
+    """A patch git refuses because it names paths no checkout can hold: judged from its text."""
+
+    def __init__(self, changes: Any, paths: list[str]) -> None:
+        super().__init__(f"the patch names paths no checkout can hold: {', '.join(paths)}")
+        self.changes = changes
+
+
+def _malformed_patch(repo: Path, base_sha: str, patch: Path) -> MalformedPatch | None:
+    from germinate.patch import changeset_from_patch, malformed_paths
+
+    changes = changeset_from_patch(repo, base_sha, patch.read_text(encoding="utf-8", errors="replace"))
+    paths = malformed_paths(changes)
+    return MalformedPatch(changes, paths) if paths else None
+
+
 @contextmanager
 def patched_worktree(repo: Path, base_sha: str, patch: Path) -> Iterator[tuple[Path, str]]:
     """A temporary worktree of BASE with ``patch`` applied and committed: (path, head SHA)."""
@@ -116,6 +136,9 @@ def patched_worktree(repo: Path, base_sha: str, patch: Path) -> Iterator[tuple[P
         try:
             run_git(worktree, "apply", "--3way", "--index", "--whitespace=nowarn", str(patch.resolve()))
         except RepoError as exc:
+            malformed = _malformed_patch(repo, base_sha, patch)
+            if malformed is not None:
+                raise malformed from None
             raise RepoError(f"the patch {patch} does not apply to {base_sha[:12]}: {exc}. "
                             "Fix: rebase the change onto the base, or pick the base it was made on") from None
         sha = commit_worktree(worktree, f"germinate gate: {patch.name}")
@@ -138,7 +161,11 @@ def gate_change(repo: Path, *, base: str, head: str | None = None, patch: Path |
     loaded = base_seed(repo, base_sha, seed_file)
     with ExitStack() as stack:
         if patch is not None:
-            worktree, head_commit = stack.enter_context(patched_worktree(repo, base_sha, patch))
+            try:
+                worktree, head_commit = stack.enter_context(patched_worktree(repo, base_sha, patch))
+            except MalformedPatch as exc:  # judged from the patch's text: nothing applied, nothing run
+                return _evaluate(repo, loaded, base_sha, exc.changes.head, None, stack, run_tests=False,
+                                 labels=labels or [], repo_labels=repo_labels or [], changes=exc.changes)
         else:
             worktree, head_commit = None, _commit(repo, head or "HEAD", "--head")
         return _evaluate(repo, loaded, base_sha, head_commit, worktree, stack, run_tests=run_tests,
@@ -158,7 +185,8 @@ def _commit(repo: Path, ref: str, option: str) -> str:
 
 
 def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree: Path | None,
-              stack: ExitStack, *, run_tests: bool, labels: list[str], repo_labels: list[str]) -> dict[str, Any]:
+              stack: ExitStack, *, run_tests: bool, labels: list[str], repo_labels: list[str],
+              changes: Any = None) -> dict[str, Any]:
     """Static gates on the committed change first; tests (and the dynamic gates) only if none blocks."""
     from germinate.diff import changeset_between
     from germinate.policy import (
@@ -172,7 +200,7 @@ def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree
 
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    changes = changeset_between(worktree or repo, base_sha, head_commit)
+    changes = changes or changeset_between(worktree or repo, base_sha, head_commit)
     static = run_static_gates(loaded.seed, changes, labels=labels, repo_labels=repo_labels)
     timings["static_gates_s"] = round(time.perf_counter() - start, 3)
     evaluation = base_snapshot = None

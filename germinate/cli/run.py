@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from germinate.errors import ConfigError
+
+if TYPE_CHECKING:
+    from germinate.models import CycleReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--approve", choices=["auto", "human"], default="auto",
                    help="auto: follow the seed's merge policy and checkpoints; human: approve every change")
     p.add_argument("--ticket", default=None, help="run one cycle on this ticket id instead")
+    p.epilog = ("exit codes: 0 every cycle ended in a decision; 1 refused to start (bad seed, missing key, "
+                "a ticket another run holds); 2 bad command line; 3 a cycle failed (an error, not a decision)")
     p.set_defaults(func=run)
 
 
@@ -33,8 +39,13 @@ def run(args: argparse.Namespace) -> int:
     repo = repo_root(Path(args.repo).expanduser())
     from germinate.llm import check_models
 
-    # Fail early, with a fix, on a missing/invalid/uncommitted seed or a model without its key.
-    check_models(growth_seed(repo).seed)
+    # Fail early, with a fix, on a missing/invalid/uncommitted seed or a model without its key,
+    # and when no sandbox can run the target's code (before a server starts or a model is paid).
+    seed = growth_seed(repo).seed
+    check_models(seed)
+    from germinate.environments.select import environment_for
+
+    environment_for(seed.execution)
     if args.cycles is not None and args.cycles < 1:
         raise ConfigError("--cycles must be at least 1")
     if args.ticket:
@@ -45,13 +56,36 @@ def run(args: argparse.Namespace) -> int:
 
         report = growth_cycle(repo=str(repo), ticket_id=args.ticket, approve=args.approve)
         print(summary_table([report]))
-        return 0
+        return exit_code([report])
     from flows.grow import grow
 
     result = grow(repo=str(repo), cycles=args.cycles, approve=args.approve)
     print(summary_table(list(result.cycles)))
-    print(f"stopped: {result.stopped_because}; spent {result.tokens} tokens, ${result.dollars:.4f}")
-    return 0
+    print(f"stopped: {result.stopped_because}; spent {result.tokens} tokens, "
+          f"{money(result.dollars, result.cost_known)}")
+    return exit_code(list(result.cycles))
+
+
+# Exit codes of ``germinate run`` (docs/operations.md): 0 every cycle ended in a decision (landed,
+# proposed, rejected, deferred, nothing to do); 1 Germinate refused to start (bad seed, missing
+# key, a ticket another run holds...); 2 bad command line; 3 a cycle failed (an error, not a
+# decision: its report says why); 130 interrupted.
+EXIT_CYCLE_FAILED = 3
+
+
+def exit_code(reports: list[CycleReport]) -> int:
+    """3 if any cycle ended ``failed`` (an error), else 0."""
+    failed = [r for r in reports if r.decision is not None and r.decision.outcome == "failed"]
+    return EXIT_CYCLE_FAILED if failed else 0
+
+
+def money(dollars: float, known: bool) -> str:
+    """Dollars, or what is known of them: never ``$0.0000`` for calls without a price."""
+    if known:
+        return f"${dollars:.4f}"
+    if dollars > 0:
+        return f"at least ${dollars:.4f} (some calls had no known price)"
+    return "cost unknown (no price for the models used)"
 
 
 def _refuse_a_held_ticket(repo: Path, ticket_id: str) -> None:

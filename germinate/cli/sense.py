@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the metrics package pulls the store and SQLAlchemy: imported when a command runs
@@ -80,6 +82,19 @@ def summary(snap: Snapshot, hot_spots: int = 5) -> list[str]:
     ]
 
 
+def _warn_seed(repo: Path, ref: str) -> None:
+    """Say loudly when the seed that steers growth is missing or not committed."""
+    from germinate.workspace import run_git
+
+    if not (repo / "seed.yaml").is_file():
+        print(f"germinate sense: warning: {repo} has no seed.yaml: measured with Germinate's defaults. "
+              "Fix: 'germinate init', then commit seed.yaml", file=sys.stderr)
+    elif not run_git(repo, "ls-tree", ref, "--", "seed.yaml", check=False).strip():
+        print(f"germinate sense: warning: seed.yaml is not committed at {ref}: sense used the working tree's "
+              "copy, but growth and gates only follow a committed seed. Fix: git add seed.yaml && git commit",
+              file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from germinate.metrics.snapshot import take_snapshot, with_test_command
     from germinate.seed import repo_seed
@@ -87,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
 
     repo = repo_root(args.repo)
     loaded = repo_seed(repo)
+    _warn_seed(repo, args.ref)
     if args.test_command:
         loaded = with_test_command(loaded, args.test_command)
     snap = take_snapshot(repo, loaded, ref=args.ref, use_cache=not args.no_cache)

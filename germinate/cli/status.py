@@ -78,13 +78,42 @@ def _project_lines(store: Store, repo: Path | None, limit: int) -> list[str]:
     for c in cycles:
         when = c.started_at.strftime("%Y-%m-%d %H:%M")
         outcome = c.outcome or c.status
-        lines.append(f"    {when}  {(c.ticket_id or '-')[:28]:<28} {outcome:<15} {c.reason[:90]}")
+        lines.append(f"    {when}  {(c.ticket_id or '-')[:28]:<28} {outcome:<15} {c.branch or '-'}  {c.reason[:90]}")
+    lines += _open_changes(store, repo)
     pending = pending_approvals(store)
     lines.append("  pending approvals:" if pending else "  pending approvals: none")
     for c in pending:
         lines.append(f"    {c.ticket_id} (cycle {c.id}, branch {c.branch}): {c.reason[:100]}")
         lines.append(f"      germinate approve {c.flow_run_id} [--reject | --request-changes] [--comment TEXT]")
     return lines + _budget_lines(store, cycles[0].project, repo)
+
+
+def _open_changes(store: Store, repo: Path | None) -> list[str]:
+    """Local change requests waiting to land: their branch and the command that lands them."""
+    from sqlalchemy import select
+
+    from germinate.store import ChangeRequestRow
+
+    with store.session() as s:
+        rows = list(s.scalars(select(ChangeRequestRow).where(ChangeRequestRow.state == "open")
+                              .order_by(ChangeRequestRow.id)))
+    if not rows:
+        return ["  open change requests: none"]
+    where = f" --repo {repo}" if repo else ""
+    default = "main"
+    if repo is not None:
+        from germinate.seed import growth_seed
+
+        default = growth_seed(repo).seed.project.repo.default_branch
+    lines = ["  open change requests:"]
+    for row in rows:
+        lines.append(f"    {row.id}  branch {row.branch}  {row.title[:80]}")
+        if row.forge == "local":
+            lines.append(f"      next: germinate gate{where} --base {default} --head {row.branch}   (judge it)")
+            lines.append(f"            germinate land {row.id}{where} --approve   (land it through the write gate)")
+        elif row.url:
+            lines.append(f"      next: review and merge {row.url}")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,9 +2,10 @@
 
 ``summary`` reads each Python file's AST (cached by content hash), ``ranking`` orders the
 definitions by a reference graph personalised to the ticket, ``tokens`` counts offline.
-Here the two are put together: the in-scope files go in whole while they fit in
-SCOPE_SHARE of the budget, and the best-ranked definitions of the other files fill the
-rest, as many as a binary search finds will fit.
+Here the two are put together: the in-scope files go in whole while they fit in their
+share of the budget (a file that does not fit is shown in part, with the line ranges to
+read through the read_file tool: never cut silently), and the best-ranked definitions of
+the other files fill the rest, as many as a binary search finds will fit.
 """
 
 from __future__ import annotations
@@ -71,9 +72,35 @@ def _fit(ranked: list[Definition], index: dict[tuple[str, int], Definition], bud
     return best
 
 
-def _whole_files(worktree: Path, paths: list[str], budget: int) -> tuple[list[str], list[str], int]:
+def _part_note(path: str, total: int, shown: int, chunk: int) -> str:
+    """How to read the rest of an in-scope file that is shown in part (never cut silently)."""
+    ranges = [f"{a}-{min(a + chunk - 1, total)}" for a in range(shown + 1, total + 1, chunk)]
+    more = f" and {len(ranges) - 8} more" if len(ranges) > 8 else ""
+    head = f"lines 1-{shown} are shown above" if shown else "no line of it is shown"
+    return (f"[{path} has {total} lines, more than fits here: {head}. Read the rest with the "
+            f"read_file tool (start_line, end_line) before editing it, in parts "
+            f"{', '.join(ranges[:8])}{more}.]\n")
+
+
+def _head_that_fits(path: str, lines: list[str], budget: int) -> tuple[str, int]:
+    """The longest first part of ``lines`` whose block fits ``budget`` tokens, and its line count."""
+    lo, hi, best = 0, len(lines), ("", 0)
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        part = f"{path} (lines 1-{mid} of {len(lines)})\n```python\n{''.join(lines[:mid])}```\n" if mid else ""
+        if count_tokens(part) <= budget:
+            best, lo = (part, mid), mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _scope_files(worktree: Path, paths: list[str], budget: int) -> tuple[list[str], list[str], int]:
+    """In-scope files whole while they fit; a file that does not is shown in part, with a note
+    saying which line ranges to read (a file whose note does not fit either is named at the end)."""
     parts: list[str] = []
     shown: list[str] = []
+    omitted: list[str] = []
     used = 0
     for path in paths:
         try:
@@ -88,6 +115,23 @@ def _whole_files(worktree: Path, paths: list[str], budget: int) -> tuple[list[st
             parts.append(part)
             shown.append(path)
             used += cost
+            continue
+        lines = body.splitlines(keepends=True)
+        note_cost = count_tokens(_part_note(path, len(lines) * 10, 1, 50)) + 8  # its longest form
+        head, count = _head_that_fits(path, lines, budget - used - note_cost)
+        chunk = max(50, min(400, count or 200))
+        text = head + _part_note(path, len(lines), count, chunk)
+        if used + count_tokens(text) > budget:
+            omitted.append(path)
+            continue
+        parts.append(text)
+        shown.append(path)
+        used += count_tokens(text)
+    if omitted:
+        note = f"[In scope but not shown for lack of room: {', '.join(omitted)}; read them with read_file.]\n"
+        if used + count_tokens(note) <= budget:
+            parts.append(note)
+            used += count_tokens(note)
     return parts, shown, used
 
 
@@ -105,8 +149,13 @@ def build_repo_map(
     mentions: list[str],
     token_budget: int,
     cache_dir: Path | None = None,
+    map_tokens: int | None = None,
 ) -> RepoMap:
-    """The ranked repo map for a ticket; ``tokens`` never exceeds ``token_budget``."""
+    """The ranked repo map for a ticket; ``tokens`` never exceeds ``token_budget``.
+
+    ``map_tokens``: the most the ranked map of the other files may take (default: what the
+    in-scope files leave of the budget, at least a third of it).
+    """
     worktree = Path(worktree)
     summaries: dict[str, Summary] = {}
     for path in python_files(worktree):
@@ -123,9 +172,11 @@ def build_repo_map(
         )
     )
     budget = max(0, token_budget - count_tokens(MAP_HEADER + FILES_HEADER) - 2)
-    parts, shown, used = _whole_files(worktree, scoped, int(budget * SCOPE_SHARE))
+    scope_budget = int(budget * SCOPE_SHARE) if map_tokens is None else max(budget - map_tokens,
+                                                                              int(budget * SCOPE_SHARE))
+    parts, shown, used = _scope_files(worktree, scoped, scope_budget)
     rest = [d for d in ranked if d.path not in set(shown)]
-    map_budget = budget - used
+    map_budget = budget - used if map_tokens is None else min(budget - used, map_tokens)
     while True:
         body = _fit(rest, index, map_budget)
         text = _assemble(body, parts)

@@ -61,8 +61,10 @@ def act_round(
     from germinate.agents import implement
 
     reset_worktree(worktree, start_sha)
+    so_far = changeset_between(worktree, base_sha, start_sha).diff_text if start_sha != base_sha else ""
     try:
-        result = implement(gateway, seed, plan, worktree, feedback=feedback, round=round, coverage=coverage)
+        result = implement(gateway, seed, plan, worktree, feedback=feedback, round=round, coverage=coverage,
+                           diff=so_far)
     except BudgetExceeded as exc:
         reset_worktree(worktree, start_sha)
         return describe_change(plan.ticket.id, branch, worktree, base_sha, rounds=round + 1,

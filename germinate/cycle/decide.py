@@ -21,24 +21,21 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from germinate.models import Change, Decision, GateResult, Reward, Ticket
-from germinate.policy import architecture, coverage, limits, testsuite
-from germinate.policy import paths as path_gates
+from germinate.policy import SECURITY_GATES, architecture, coverage, limits, testsuite
 from germinate.seed import Seed
 
 ApproveMode = Literal["auto", "human"]
 # Blocking gates that mean "a person holds this for now", not "this change is wrong".
 HOLD_GATES: frozenset[str] = frozenset({"freeze", "red_mode"})
 # Blocking gates the implementer can fix in another round: the evidence goes back to it.
-# Every other blocking gate (secrets, dependencies, test infrastructure, holds, and any gate
-# added later until someone lists it here) ends the candidate: fail closed.
+# A security verdict (``policy.SECURITY_GATES``: secrets, dependencies, test infrastructure,
+# write paths, file types), a hold, or any gate added later until someone lists it here
+# ends the candidate: fail closed.
 FIXABLE_GATES: frozenset[str] = frozenset({
-    path_gates.WRITE_PATHS, path_gates.FILE_TYPES, limits.CHANGE_BUDGET, limits.SYNTAX,
-    limits.FILE_LENGTH, limits.FUNCTION_LENGTH, limits.COMPLEXITY, testsuite.TESTS_PASS,
-    testsuite.TESTS_KEPT, testsuite.TESTS_NOT_SKIPPED, testsuite.ASSERTIONS_KEPT, *coverage.NAMES,
-    architecture.FORBIDDEN_IMPORTS, "ticket_proof",
-})
-# Gates whose result needs the change's tests to have run (the rest are static).
-DYNAMIC_GATES: frozenset[str] = frozenset({testsuite.TESTS_PASS, *coverage.NAMES})
+    limits.CHANGE_BUDGET, limits.SYNTAX, limits.FILE_LENGTH, limits.FUNCTION_LENGTH, limits.COMPLEXITY,
+    testsuite.TESTS_PASS, testsuite.TESTS_KEPT, testsuite.TESTS_NOT_SKIPPED, testsuite.ASSERTIONS_KEPT,
+    *coverage.NAMES, architecture.FORBIDDEN_IMPORTS, "ticket_proof",
+}) - SECURITY_GATES
 ApprovalAction = Literal["approve", "reject", "request_changes", "timeout"]
 
 
@@ -57,7 +54,7 @@ def human_reasons(seed: Seed, gates: list[GateResult], approve_mode: ApproveMode
     """Why a person must look before this change lands (empty: nobody needs to)."""
     reasons = [f"{g.name}: {g.message}" for g in gates if not g.passed and g.severity == "needs_approval"]
     if approve_mode == "human":
-        reasons.append("this run asked for a person on every change (approve=human)")
+        reasons.append("run started with --approve human")
     policy = seed.automation_contract.merge_policy
     if policy.allow_auto_merge and policy.require_human_review_from:
         reasons.append("merge policy requires review from " + ", ".join(policy.require_human_review_from))
@@ -121,7 +118,6 @@ def decide(
             reason=reason, gates=gates, reward=reward, base_sha=change.base_sha,
             head_sha=change.head_sha, branch=change.branch, advisory=advisory,
             approval_id=approval.approval_id if approval else None,
-            approval_action=approval.action if approval else "", approval_by=approval.by if approval else "",
         )
 
     problem = _change_problem(change)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from germinate.models import Change, Evaluation, GateResult, Reward, Snapshot, Ticket
+from germinate.models import Change, Evaluation, GateResult, Plan, Reward, Snapshot, Ticket
 from germinate.seed import LoadedSeed
 
 if TYPE_CHECKING:
@@ -44,11 +44,14 @@ def pre_gate_findings(repo: str | Path, loaded: LoadedSeed, change: Change, tick
 
 
 def static_gates(repo: str | Path, loaded: LoadedSeed, change: Change, ticket: Ticket) -> list[GateResult]:
-    """The gates that read only the change (paths, sizes, secrets, dependencies...): they run
-    before any of the change's code does, so a blocking security verdict costs no execution."""
-    from germinate.cycle.decide import DYNAMIC_GATES
+    """The gates that read only the committed change (paths, sizes, secrets, dependencies...):
+    they run before any of its code does, so a blocking security verdict costs no execution."""
+    from germinate.policy import run_static_gates
 
-    return [g for g in pre_gate_findings(repo, loaded, change, ticket) if g.name not in DYNAMIC_GATES]
+    if not change.files_changed:
+        return []
+    changes = _changeset(str(Path(change.worktree)), change.base_sha, change.head_sha)
+    return run_static_gates(loaded.seed, changes, ticket=ticket, labels=list(ticket.labels)).results
 
 
 def uncovered_added_lines(change: Change, evaluation: Evaluation) -> dict[str, list[int]]:
@@ -87,6 +90,23 @@ def run_gates(
         base_snapshot=before, ticket=ticket, labels=labels or [], repo_labels=repo_labels or [],
         approvals_needed_ok=approved,
     )
+
+
+def ticket_gates(loaded: LoadedSeed, plan: Plan, change: Change, evaluation: Evaluation | None) -> list[GateResult]:
+    """The gates that relate the change to its ticket (the FAIL_TO_PASS proof), beside the seed's."""
+    from germinate.cycle.proof import proof_gate
+
+    gate = proof_gate(loaded.seed, plan, change, evaluation)
+    return [gate] if gate is not None else []
+
+
+def prove(repo: Path, loaded: LoadedSeed, plan: Plan, change: Change, evaluation: Evaluation) -> Evaluation:
+    """``evaluation`` with its FAIL_TO_PASS tests, when the change's kind needs that proof."""
+    from germinate.cycle.proof import needs_proof, with_proof
+
+    if not needs_proof(loaded.seed, plan, change):
+        return evaluation
+    return with_proof(repo, loaded, change, evaluation)
 
 
 def reward_for(before: Snapshot, evaluation: Evaluation, loaded: LoadedSeed) -> Reward:

@@ -35,7 +35,7 @@ from germinate.models import Change, Decision, Evaluation, Plan, Snapshot
 from germinate.seed import LoadedSeed
 from germinate.store import Store
 from germinate.workspace import BOT_IDENTITY, head_sha, run_git
-from germinate.writegate import WriteGate
+from germinate.writegate import WriteGate, approval_covers
 
 log = logging.getLogger(__name__)
 # Tickets that live on a forge (closed there once their change lands); seed epics, scout
@@ -52,6 +52,7 @@ class Landing(BaseModel):
     change_url: str = ""
     landed_sha: str = ""
     evaluation: Evaluation | None = None
+    change: Change | None = None  # the rebased change, when landing rebased it
 
 
 @contextmanager
@@ -111,9 +112,10 @@ def land_change(
             if moved.decision.outcome != "merged":
                 return moved
             decision, change, evaluation = moved.decision, _as_change(moved, change), moved.evaluation or evaluation
-        head = commit_growth_records(Path(change.worktree), seed, decision, plan, before=before,
-                                     evaluation=evaluation)
-        decision = decision.model_copy(update={"head_sha": head})
+        if decision.outcome == "merged":  # the growth log records only what lands
+            head = commit_growth_records(Path(change.worktree), seed, decision, plan, before=before,
+                                         evaluation=evaluation)
+            decision = decision.model_copy(update={"head_sha": head})
         try:
             return _write(gate, store, plan, decision, change, evaluation, default)
         except MergeBlocked as exc:  # the draft PR is open; it merges once checks/reviewers allow
@@ -182,12 +184,22 @@ def _rebase_and_redecide(
                       "cleanly; branch kept for another attempt"})
         record_decision(store, deferred)
         return Landing(decision=deferred)
+    note = f" (re-tested after rebase onto {new_base[:10]})"
+    if approval is not None and approval.action == "approve" and not _still_approved(loaded, change, rebased):
+        approval = None  # the person approved other content: ask again, never land on the old answer
+        note += "; the rebase changed what was approved, so a person is asked again"
     evaluation = evaluate(repo, loaded, rebased)
     gates = run_gates(repo, loaded, rebased, evaluation=evaluation, before=before, ticket=plan.ticket,
                       approved=approval is not None and approval.action == "approve")
     again = decide(cycle_id=decision.cycle_id, ticket=plan.ticket, change=rebased, gates=gates,
                    reward=decision.reward, seed=loaded.seed, approve_mode=approve_mode, approval=approval,
                    advisory=decision.advisory)
-    again = again.model_copy(update={"reason": again.reason + f" (re-tested after rebase onto {new_base[:10]})"})
+    again = again.model_copy(update={"reason": again.reason + note})
     record_decision(store, again)
-    return Landing(decision=again, evaluation=evaluation)
+    return Landing(decision=again, evaluation=evaluation, change=rebased)
+
+
+def _still_approved(loaded: LoadedSeed, approved: Change, rebased: Change) -> bool:
+    """Whether the approval of ``approved`` covers its rebase (same content: patch id)."""
+    records = (loaded.seed.reporting.growth_log, loaded.seed.reporting.capabilities)
+    return approval_covers(Path(rebased.worktree), approved.head_sha, rebased.base_sha, rebased.head_sha, records)

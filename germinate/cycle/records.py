@@ -48,7 +48,13 @@ def start_cycle(
     store: Store, *, cycle_id: str, project: str, ticket: Ticket, flow_run_id: str,
     base_sha: str, branch: str, seed_hash: str,
 ) -> None:
-    """Create (or, on resume, refresh) the cycle's row and mark its ticket in progress."""
+    """Create (or, on resume, refresh) the cycle's row and mark its ticket in progress.
+
+    On resume the caller holds the ticket's lease, so a model call the killed run left
+    ``pending`` will never complete: it becomes ``interrupted``, its reserved spend kept."""
+    from germinate.llm.ledger import interrupt_pending
+
+    interrupt_pending(store, project, cycle_id)
     with store.session() as s:
         row = s.get(CycleRow, cycle_id)
         new = row is None

@@ -1,6 +1,6 @@
 """Which ticket a cycle works on: the plan stage's priorities, Prefect-free.
 
-Priority (DESIGN.md): regressions on the default branch (red-mode) > bug tickets > forge
+Priority: regressions on the default branch (red-mode) > bug tickets > forge
 tickets > roadmap epics (``seed.growth_objectives``) > improvement candidates (the scout).
 Tickets already finished or rejected, deferred too often, or held by another run's live
 cycle (a lease) are not picked; a killed cycle's ticket (``resume``) and a deferred one with

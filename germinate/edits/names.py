@@ -28,22 +28,32 @@ def name_problem(path: str) -> str | None:
     return None
 
 
-def case_collision(path: str, existing: Iterable[str]) -> str | None:
-    """An existing file or folder that ``path`` (or one of its folders) matches only up to case.
+class CaseIndex:
+    """Every file and folder of a set of paths, to find letter-case twins of new names quickly."""
 
-    On macOS and Windows checkouts the two are one file; on Linux they are two that look alike.
-    """
-    known: dict[str, str] = {}
-    exact: set[str] = set()
-    for other in existing:
-        parts = other.split("/")
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.exact: set[str] = set()
+        self.folded: dict[str, str] = {}
+        for path in paths:
+            parts = path.split("/")
+            for n in range(1, len(parts) + 1):
+                prefix = "/".join(parts[:n])
+                self.exact.add(prefix)
+                self.folded.setdefault(prefix.casefold(), prefix)
+
+    def twin(self, path: str) -> str | None:
+        """An indexed file or folder that ``path`` (or one of its folders) matches only up to case.
+
+        On macOS and Windows checkouts the two are one file; on Linux two that look alike.
+        """
+        parts = path.split("/")
         for n in range(1, len(parts) + 1):
             prefix = "/".join(parts[:n])
-            exact.add(prefix)
-            known.setdefault(prefix.casefold(), prefix)
-    parts = path.split("/")
-    for n in range(1, len(parts) + 1):
-        prefix = "/".join(parts[:n])
-        if prefix not in exact and prefix.casefold() in known:
-            return known[prefix.casefold()]
-    return None
+            if prefix not in self.exact and prefix.casefold() in self.folded:
+                return self.folded[prefix.casefold()]
+        return None
+
+
+def case_collision(path: str, existing: Iterable[str]) -> str | None:
+    """An existing file or folder that ``path`` (or one of its folders) matches only up to case."""
+    return CaseIndex(p for p in existing if p != path).twin(path)

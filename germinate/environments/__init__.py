@@ -27,6 +27,8 @@ from germinate.errors import GerminateError
 class SandboxUnavailable(GerminateError):
     """No sandbox kind can run here and the seed did not opt out of sandboxing."""
 
+    exit_code = 3  # an error, not a verdict (``germinate gate``: 1 blocked, 2 needs approval, 3 error)
+
 
 @dataclass(frozen=True)
 class Limits:

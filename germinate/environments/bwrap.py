@@ -7,7 +7,8 @@ What the sandboxed command sees: the system folders read-only (``/usr``, ``/etc`
 or its ``.git``, not the Germinate home, not ``$HOME``. It runs as an unprivileged user in its own
 user, PID, network, IPC and UTS namespaces: no capabilities, no network unless asked (loopback
 connects are refused), and when its first process ends or is killed every process it started is
-gone, ``setsid`` or not. ``prlimit`` bounds memory, processes, file size and open files.
+gone, ``setsid`` or not. ``prlimit`` bounds memory, processes, file size and open files; run as
+root (whom the kernel exempts from the process limit) a pids cgroup bounds processes instead.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from germinate.environments import ExecResult, Limits
+from germinate.environments.cgroup import pids_limit
 from germinate.process import execute
 
 SYSTEM_DIRS = ("/usr", "/etc")
@@ -109,5 +111,7 @@ class BwrapEnvironment:
             network: bool = False, writable: Sequence[Path] = (), readable: Sequence[Path] = ()) -> ExecResult:
         full = bwrap_argv(argv, cwd=cwd, network=network, writable=writable, readable=readable,
                           limits=self.limits, executable=self.executable)
-        code, seconds = execute(full, cwd=cwd, env={**env, "HOME": HOME, "TMPDIR": "/tmp"}, timeout=timeout, log=log)
+        with pids_limit(self.limits.processes) as join_cgroup:
+            code, seconds = execute(full, cwd=cwd, env={**env, "HOME": HOME, "TMPDIR": "/tmp"}, timeout=timeout,
+                                    log=log, preexec=join_cgroup)
         return ExecResult(code, seconds)

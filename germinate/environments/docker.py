@@ -1,7 +1,7 @@
 """The ``docker`` kind: docker or podman, for macOS hosts and teams that run containers.
 
 Each run is a fresh ``--rm`` container from ``execution.docker_image``: read-only root, no
-network unless asked, an unprivileged user, ``--pids-limit`` / ``--memory`` / ``--ulimit``, the
+network unless asked, the caller's own user with no capabilities, ``--pids-limit`` / ``--memory`` / ``--ulimit``, the
 named paths bind-mounted at the same place (read-only or writable), everything else absent.
 The target venv and its base Python are mounted from the host, so the image must be able to run
 them (same OS family and a compatible C library); see docs/security.md. On timeout the
@@ -38,7 +38,9 @@ def docker_argv(argv: list[str], *, name: str, image: str, cwd: Path, env: dict[
                 writable: Sequence[Path], readable: Sequence[Path], limits: Limits, executable: str = "docker"
                 ) -> list[str]:
     """The ``docker run`` command line for one run."""
-    args = [executable, "run", "--rm", "--name", name, "--init", "--read-only", "--user", "65534:65534",
+    # The caller's own ids, so the container can write the copy and the output folder it owns
+    # (as root: uid 0 with every capability dropped).
+    args = [executable, "run", "--rm", "--name", name, "--init", "--read-only", "--user", f"{os.getuid()}:{os.getgid()}",
             "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
             "--network", "bridge" if network else "none",
             "--tmpfs", "/tmp:rw,exec,size=1g", "--workdir", str(cwd)]

@@ -57,7 +57,11 @@ def _blobs(repo: Path, oids: list[str]) -> list[bytes]:
 
 def export_commit(repo: Path, sha: str, dest: Path) -> Path:
     """Write the files of commit ``sha`` (of ``repo``, a repository or worktree) into ``dest``."""
-    commit = _git(repo, "rev-parse", "--verify", f"{sha}^{{commit}}").decode().strip()
+    try:
+        commit = _git(repo, "rev-parse", "--verify", f"{sha}^{{commit}}").decode().strip()
+    except RepoError:
+        raise RepoError(f"cannot copy {sha!r} of {repo} for a test run: no such commit. Fix: pass a commit that "
+                        "exists there (git log --oneline)") from None
     entries = _entries(repo, commit)
     dest.mkdir(parents=True, exist_ok=True)
     for (mode, _oid, path), content in zip(entries, _blobs(repo, [e[1] for e in entries]), strict=True):

@@ -236,10 +236,13 @@ class GitHubForge:
             for review in pr.get_reviews():
                 if review.state in ("CHANGES_REQUESTED", "COMMENTED") and review.body:
                     severity: Literal["major", "minor"] = "major" if review.state == "CHANGES_REQUESTED" else "minor"
-                    out.append(ReviewComment(severity=severity, body=f"{review.user.login}: {review.body}"))
+                    out.append(ReviewComment(severity=severity, body=f"{review.user.login}: {review.body}",
+                                             author=review.user.login,
+                                             author_association=_association(review)))
             for c in pr.get_review_comments():
                 out.append(ReviewComment(path=c.path or "", line=c.line, severity="major",
-                                         body=f"{c.user.login}: {c.body}"))
+                                         body=f"{c.user.login}: {c.body}", author=c.user.login,
+                                         author_association=_association(c)))
             return out
 
         return self._call(f"reading reviews of PR #{change.id}", fetch)
@@ -411,3 +414,7 @@ class GitHubForge:
         self._call(f"commenting on issue #{number}", lambda: issue.create_comment(comment))
         self._call(f"closing issue #{number}", lambda: issue.edit(state="closed", state_reason="completed"))
 
+
+def _association(item: Any) -> str:
+    """The forge's ``author_association`` of a review or comment; missing reads as "" (untrusted)."""
+    return str(getattr(item, "author_association", None) or "")

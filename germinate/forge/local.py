@@ -142,7 +142,9 @@ class LocalForge:
 
     def review_feedback(self, change: ChangeRequest) -> list[ReviewComment]:
         """Changes a person requested (``germinate approve --request-changes``) on this branch."""
-        return [ReviewComment(severity="major", body=f"{r.by or 'reviewer'}: {r.comment}")
+        # Written with ``germinate approve`` by someone with a shell on this machine: the owner.
+        return [ReviewComment(severity="major", body=f"{r.by or 'reviewer'}: {r.comment}", author=r.by or "",
+                              author_association="OWNER")
                 for r in self._approval_rows(change, "request_changes") if r.comment]
 
     def approvals(self, change: ChangeRequest) -> list[str]:

@@ -1,18 +1,33 @@
 """Our own budgets (litellm's ``max_budget`` is not enforced for chat calls).
 
-Before every call the running totals of the cycle and of the run are compared with the
-seed's ``budgets.per_cycle`` and ``budgets.per_run``, adding the tokens (and, where the price
-is known, dollars) of the prompt about to be sent. Totals come from the ledger when there is
-a store, so they survive restarts; otherwise from the calls made through this process.
+Every call is bounded before it is sent: its ``max_tokens`` is the role's cap (the seed's
+``models.max_output_tokens``, and the model's own output limit), shrunk to what is left of
+``budgets.per_cycle`` and ``budgets.per_run`` after the prompt (tokens, and dollars where the
+price is known). Too little left for a useful answer (``MIN_USEFUL_TOKENS``): the call is not
+made (``BudgetExceeded``). The call's most possible spend (prompt + ``max_tokens``) is written
+to the ledger as a ``pending`` row in the same transaction as the check (``reserve_entry``),
+so parallel cycles cannot both spend the same remainder, and a process killed mid-call
+leaves its spend on record. Totals come from the ledger when there is a store, so they
+survive restarts; otherwise from the calls made through this process.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from sqlalchemy.orm import Session
 
 from germinate.errors import BudgetExceeded
-from germinate.llm.ledger import Spend, cycle_and_run_spend, spend_from_ledger
+from germinate.llm.ledger import (
+    LedgerEntry,
+    Spend,
+    cycle_and_run_spend,
+    reserve_entry,
+    spend_from_ledger,
+    write_entry,
+)
 from germinate.seed import Budget, Budgets
 from germinate.store import Store
 
@@ -82,12 +97,71 @@ class BudgetGuard:
             Scope("per-run", "budgets.per_run", self.budgets.per_run, run),
         ]
 
+    def reserve(self, entry: LedgerEntry, cap: int, cost: Cost) -> tuple[int | None, int]:
+        """Size the call (``max_tokens``) to the budgets left and record its most possible spend
+        as a pending ledger row; (row id or None without a store, max_tokens).
+
+        ``entry`` carries the prompt's tokens in ``tokens_in``; ``cost(tokens_in, tokens_out)``
+        prices a call. Raises ``BudgetExceeded`` (nothing recorded) when too little is left.
+        """
+        sized: list[LedgerEntry] = []
+
+        def check(session: Session | None) -> None:
+            if session is not None and self.cycle_id is not None and self.run_id is not None:
+                cycle, run = cycle_and_run_spend(session, self.project, self.cycle_id, self.run_id)
+                scopes = [Scope("per-cycle", "budgets.per_cycle", self.budgets.per_cycle, cycle),
+                          Scope("per-run", "budgets.per_run", self.budgets.per_run, run)]
+            else:
+                scopes = self.scopes()
+            max_tokens = call_size(scopes, entry.role, entry.tokens_in, cap, cost)
+            dollars, known = cost(entry.tokens_in, max_tokens)
+            sized.append(replace(entry, tokens_out=max_tokens, cost_usd=dollars, cost_known=known))
+
+        if self.store is None:
+            check(None)
+            return None, sized[0].tokens_out
+        if self.cycle_id is not None and self.run_id is not None:
+            row_id = reserve_entry(self.store, entry, check, sized=sized)
+            return row_id, sized[0].tokens_out
+        check(None)
+        return write_entry(self.store, sized[0]), sized[0].tokens_out
+
     def check(self, role: str, est_tokens: int, est_dollars: float | None) -> None:
         """Raise ``BudgetExceeded`` if this call (estimated by its prompt) would cross a budget."""
         for scope in self.scopes():
             reason = _crossed(scope, role, est_tokens, est_dollars)
             if reason:
                 raise BudgetExceeded(reason)
+
+
+# Prices a call: (tokens_in, tokens_out) -> (dollars, price known).
+Cost = Callable[[int, int], tuple[float, bool]]
+# Below this many output tokens an answer is not worth asking for: the call is not made.
+MIN_USEFUL_TOKENS = 64
+
+
+def call_size(scopes: list[Scope], role: str, prompt_tokens: int, cap: int, cost: Cost) -> int:
+    """The ``max_tokens`` for a call: ``cap``, shrunk so prompt + answer fit every budget left."""
+    size = cap
+    base, known = cost(prompt_tokens, 0)
+    per_token = (cost(prompt_tokens, 1000)[0] - base) / 1000 if known else 0.0
+    for scope in scopes:
+        limit, spent = scope.limit, scope.spent
+        room = size
+        if limit.tokens is not None:
+            room = min(room, limit.tokens - spent.tokens - prompt_tokens)
+        if limit.dollars is not None and known:
+            left = limit.dollars - spent.dollars - base
+            room = min(room, int(left / per_token) if per_token > 0 else (room if left >= 0 else 0))
+        if room < min(MIN_USEFUL_TOKENS, cap):
+            floor = min(MIN_USEFUL_TOKENS, cap)
+            raise BudgetExceeded(
+                _crossed(scope, role, prompt_tokens + floor, cost(prompt_tokens, floor)[0] if known else None)
+                or f"{scope.name} budget: too little left for a {role} call ({room} output tokens); "
+                f"raise {scope.seed_key} in seed.yaml"
+            )
+        size = room
+    return size
 
 
 def _crossed(scope: Scope, role: str, est_tokens: int, est_dollars: float | None) -> str:

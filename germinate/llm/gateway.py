@@ -10,6 +10,7 @@ nothing here changes the repository or the forge.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,9 @@ from germinate.llm.budget import BudgetGuard
 from germinate.llm.ledger import (
     LedgerEntry,
     Spend,
+    answered_calls,
     archive_texts,
+    complete_entry,
     prompt_sha256,
     sha256_text,
     write_entry,
@@ -36,6 +39,7 @@ from germinate.llm.structured import (
     repair_messages,
     schema_instructions,
 )
+from germinate.llm.wallclock import WallClock
 from germinate.seed import Seed
 from germinate.store import Store
 
@@ -119,6 +123,9 @@ class Gateway:
         # Where prompt and reply texts are kept by their ledger hashes (None: hashes only).
         self.archive_dir = archive_dir
         self.budget = BudgetGuard(seed.budgets, store, project, cycle_id=cycle_id, run_id=run_id)
+        self.clock = WallClock.for_cycle(seed.budgets, store, project, cycle_id)
+        self._pending: int | None = None  # the ledger row of the request in flight
+        self._replayed = False
 
     # --- public -------------------------------------------------------------------------
 
@@ -171,6 +178,10 @@ class Gateway:
             return Reply(completion.text, completion.finish_reason, completion.tool_calls, model)
 
         return self._first_answer(role, ctx, ask)
+
+    def input_window(self, role: str) -> int | None:
+        """The input window of the role's model in tokens (None: litellm does not know it)."""
+        return transport.input_window(self.model_for(role))
 
     def supports_tools(self, role: str) -> bool:
         """Whether the role's model takes function calling (else: the plain-text fallback)."""
@@ -274,42 +285,87 @@ class Gateway:
         native: type[BaseModel] | None,
         ctx: _Call,
     ) -> tuple[transport.Completion, float]:
-        """One request with transport retries; every failed attempt leaves a ledger row."""
+        """One request with transport retries, each bounded and on record before it is sent.
+
+        A request a killed run already got an answer to (same cycle, model and prompt) is not
+        sent again: the answer is replayed from the ledger's archive. Otherwise the request's
+        most possible spend is reserved (a pending ledger row) with ``max_tokens`` sized to the
+        budgets left, and the row is completed with what really happened, failures included.
+        """
+        replayed = self._replay(model, messages, ctx)
+        if replayed is not None:
+            return replayed, 0.0
         attempts = self.seed.models.max_retries + 1
         for attempt in range(attempts):
-            self._check_budget(model, messages, ctx)
+            timeout = self.clock.call_timeout(self.seed.models.timeout_seconds, ctx.role)
+            row_id, max_tokens = self._reserve(model, messages, ctx)
+            self._pending = row_id
             started = time.perf_counter()
             try:
                 completion = transport.complete(
                     model,
                     messages,
                     role=ctx.role,
-                    timeout=self.seed.models.timeout_seconds,
+                    timeout=timeout,
                     temperature=self.seed.models.temperature,
                     schema=native,
                     tools=list(ctx.tools) if ctx.tools and transport.supports_tools(model) else None,
+                    max_tokens=max_tokens,
                 )
             except transport.TransportError as exc:
                 latency = (time.perf_counter() - started) * 1000
                 outcome = "timeout" if exc.timeout else "error"
-                self._record(model, messages, ctx, outcome, None, latency, str(exc))
+                # a timed-out request may have been answered (and billed) in full: unknown output
+                unknown = transport.Completion("", transport.estimate_tokens(messages),
+                                               max_tokens if exc.timeout else 0, None)
+                self._record(model, messages, ctx, outcome, unknown, latency, str(exc),
+                             output_known=not exc.timeout)
                 if not exc.retryable or attempt == attempts - 1:
                     raise
-                time.sleep(transport.backoff_seconds(attempt, self.backoff_base, exc.retry_after))
+                pause = transport.backoff_seconds(attempt, self.backoff_base, exc.retry_after)
+                self.clock.check_room(ctx.role, pause)
+                time.sleep(pause)
                 continue
             return completion, (time.perf_counter() - started) * 1000
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
     # --- budget and ledger --------------------------------------------------------------
 
-    def _check_budget(self, model: str, messages: list[dict[str, Any]], ctx: _Call) -> None:
-        est_tokens = transport.estimate_tokens(messages)
-        est_dollars, _known = self._cost(model, est_tokens, 0)
+    def _reserve(self, model: str, messages: list[dict[str, Any]], ctx: _Call) -> tuple[int | None, int]:
+        prompt_tokens = transport.estimate_tokens(messages)
+        cap = min(self.seed.models.output_cap(ctx.role), transport.output_limit(model) or 1 << 30)
+        entry = self._entry(model, messages, ctx, "pending", None, 0.0, "", output_known=False)
+        entry.tokens_in = prompt_tokens
+
+        def cost(tokens_in: int, tokens_out: int) -> tuple[float, bool]:
+            return self._cost(model, tokens_in, tokens_out)
+
         try:
-            self.budget.check(ctx.role, est_tokens, est_dollars)
+            return self.budget.reserve(entry, cap, cost)
         except BudgetExceeded as exc:
             self._record(model, messages, ctx, "budget", None, 0.0, str(exc))
             raise
+
+    def _replay(self, model: str, messages: list[dict[str, Any]], ctx: _Call) -> transport.Completion | None:
+        """The k-th identical request of this cycle gets the k-th recorded answer, if there is one."""
+        if self.store is None or self.cycle_id is None or self.archive_dir is None or ctx.tools:
+            return None  # (a turn that may call tools is not replayed: the archive keeps text only)
+        prompt = prompt_sha256(messages)
+        key = (self.project, self.cycle_id, model, prompt)
+        with _ASKED_LOCK:
+            nth = _ASKED.get(key, 0)
+            _ASKED[key] = nth + 1
+        rows = answered_calls(self.store, self.project, self.cycle_id, model, prompt)
+        if nth >= len(rows):
+            return None
+        row = rows[nth]
+        reply = self.archive_dir / f"{row.response_sha256}.txt"
+        if not row.response_sha256 or not reply.exists():
+            return None
+        log.info("%s %s via %s: answer replayed from ledger row %d (asked before this run was "
+                 "restarted); not sent again", self.project, ctx.role, model, row.id)
+        self._replayed = True
+        return transport.Completion(reply.read_text(encoding="utf-8"), row.tokens_in, row.tokens_out, None)
 
     def _cost(
         self, model: str, tokens_in: int, tokens_out: int, reported: float | None = None
@@ -325,7 +381,7 @@ class Gateway:
             return computed, True
         return 0.0, tokens_in + tokens_out == 0
 
-    def _record(
+    def _entry(
         self,
         model: str,
         messages: list[dict[str, Any]],
@@ -333,14 +389,16 @@ class Gateway:
         outcome: str,
         completion: transport.Completion | None,
         latency_ms: float,
-        error: str = "",
-    ) -> None:
+        error: str,
+        *,
+        output_known: bool = True,
+    ) -> LedgerEntry:
         tokens_in = completion.tokens_in if completion else 0
         tokens_out = completion.tokens_out if completion else 0
         cost, known = self._cost(
             model, tokens_in, tokens_out, completion.response_cost if completion else None
         )
-        entry = LedgerEntry(
+        return LedgerEntry(
             project=self.project,
             role=ctx.role,
             model=model,
@@ -350,32 +408,63 @@ class Gateway:
             ticket_id=ctx.ticket_id,
             run_id=self.run_id,
             template_sha256=ctx.template_sha256,
-            response_sha256=sha256_text(completion.text) if completion else "",
+            response_sha256=sha256_text(completion.text) if completion and completion.text else "",
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             cost_usd=cost,
             cost_known=known,
             latency_ms=latency_ms,
             error=error,
+            output_known=output_known,
         )
+
+    def _record(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        ctx: _Call,
+        outcome: str,
+        completion: transport.Completion | None,
+        latency_ms: float,
+        error: str = "",
+        *,
+        output_known: bool = True,
+    ) -> None:
+        """Complete the pending row of the request just made (or add a row: a refused call)."""
+        if self._replayed:  # a replayed answer is on record already, from the run that paid for it
+            self._replayed = False
+            return
+        entry = self._entry(model, messages, ctx, outcome, completion, latency_ms, error,
+                            output_known=output_known)
         self.budget.record(entry.spend())
         if self.archive_dir is not None:
             archive_texts(
                 self.archive_dir, entry, messages, completion.text if completion else None
             )
+        pending, self._pending = self._pending, None
         if self.store is not None:
-            write_entry(self.store, entry)
+            if pending is not None and outcome != "budget":
+                complete_entry(self.store, pending, entry)
+            else:
+                write_entry(self.store, entry)
         log.info(
-            "%s %s via %s: %s, %d+%d tokens, %s, %.0f ms",
+            "%s %s via %s: %s, %d+%d tokens%s, %s, %.0f ms",
             self.project,
             ctx.role,
             model,
             outcome,
-            tokens_in,
-            tokens_out,
-            f"${cost:.5f}" if known else "cost unknown",
+            entry.tokens_in,
+            entry.tokens_out,
+            "" if output_known else " (output unknown: at most)",
+            f"${entry.cost_usd:.5f}" if entry.cost_known else "cost unknown",
             latency_ms,
         )
+
+
+# How often each (project, cycle, model, prompt) was asked in this process: the k-th ask may
+# replay the k-th recorded answer of a run that was killed before its stage finished.
+_ASKED: dict[tuple[str, str, str, str], int] = {}
+_ASKED_LOCK = threading.Lock()
 
 
 def _with_instructions(messages: list[dict[str, Any]], instructions: str) -> list[dict[str, Any]]:

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, text, update
+from sqlalchemy.orm import Session
 
 from germinate.store import AgentRunRow, Store
 
-OUTCOMES = ("ok", "invalid", "repaired", "error", "timeout", "budget")
+OUTCOMES = ("pending", "ok", "invalid", "repaired", "error", "timeout", "budget", "interrupted")
+# Outcomes of a call whose reply came back (it can be replayed on resume instead of asked again).
+ANSWERED = ("ok", "invalid", "repaired")
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class LedgerEntry:
     cost_known: bool = True
     latency_ms: float = 0.0
     error: str = ""
+    output_known: bool = True
 
     def spend(self) -> Spend:
         return Spend(self.tokens_in + self.tokens_out, self.cost_usd, self.cost_known, 1)
@@ -87,7 +92,15 @@ def archive_texts(
 
 def write_entry(store: Store, entry: LedgerEntry) -> int:
     """Append one row to the ledger; returns its id."""
-    row = AgentRunRow(
+    row = _row(entry)
+    with store.session() as session:
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
+def _row(entry: LedgerEntry) -> AgentRunRow:
+    return AgentRunRow(
         project=entry.project,
         cycle_id=entry.cycle_id,
         ticket_id=entry.ticket_id,
@@ -104,11 +117,65 @@ def write_entry(store: Store, entry: LedgerEntry) -> int:
         latency_ms=entry.latency_ms,
         outcome=entry.outcome,
         error=entry.error[:4000],
+        output_known=entry.output_known,
     )
+
+
+def reserve_entry(store: Store, entry: LedgerEntry, check: Callable[[Session], None], *,
+                  sized: list[LedgerEntry] | None = None) -> int:
+    """Write ``entry`` (a ``pending`` row holding the call's most possible spend) after ``check``
+    passed (``check`` may append the entry to write, sized, to ``sized``), atomically: parallel cycles cannot both pass a budget check on the same remainder.
+
+    SQLite transactions take the write lock up front; on PostgreSQL a transaction-scoped
+    advisory lock per project serialises the reservations.
+    """
     with store.session() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            key = int(hashlib.sha256(entry.project.encode()).hexdigest()[:15], 16)
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        check(session)
+        row = _row(sized[-1] if sized else entry)
         session.add(row)
         session.flush()
         return int(row.id)
+
+
+def complete_entry(store: Store, row_id: int, entry: LedgerEntry) -> None:
+    """Replace a pending row's reservation with what the call really did."""
+    with store.session() as session:
+        row = session.get(AgentRunRow, row_id)
+        if row is None:  # the row is gone (a cleared ledger): keep the record anyway
+            session.add(_row(entry))
+            return
+        fresh = _row(entry)
+        for column in ("response_sha256", "prompt_sha256", "tokens_in", "tokens_out", "cost_usd",
+                       "cost_known", "latency_ms", "outcome", "error", "output_known"):
+            setattr(row, column, getattr(fresh, column))
+
+
+def interrupt_pending(store: Store, project: str, cycle_id: str) -> int:
+    """Pending rows a killed process left: ``interrupted``, their reservation kept as the spend
+    (the reply's size is unknown). Returns how many."""
+    with store.session() as session:
+        done = session.execute(
+            update(AgentRunRow)
+            .where(AgentRunRow.project == project, AgentRunRow.cycle_id == cycle_id,
+                   AgentRunRow.outcome == "pending")
+            .values(outcome="interrupted", output_known=False,
+                    error="the process making this call died before the reply was recorded; "
+                          "tokens_out is the most the call could have used")
+        )
+    return int(done.rowcount)  # type: ignore[attr-defined]
+
+
+def answered_calls(store: Store, project: str, cycle_id: str, model: str, prompt: str) -> list[AgentRunRow]:
+    """The answered calls of a cycle with exactly this model and prompt hash, oldest first."""
+    query = select(AgentRunRow).where(
+        AgentRunRow.project == project, AgentRunRow.cycle_id == cycle_id, AgentRunRow.model == model,
+        AgentRunRow.prompt_sha256 == prompt, AgentRunRow.outcome.in_(ANSWERED),
+    )
+    with store.session() as session:
+        return list(session.scalars(query.order_by(AgentRunRow.id)))
 
 
 def _known_as_int(column: Any) -> Any:
@@ -147,16 +214,20 @@ def _totals(condition: Any) -> list[Any]:
 
 
 def cycle_and_run_spend(
-    store: Store, project: str, cycle_id: str, run_id: str
+    store: Store | Session, project: str, cycle_id: str, run_id: str
 ) -> tuple[Spend, Spend]:
-    """A cycle's and a run's totals in one query (the budget check runs before every call)."""
+    """A cycle's and a run's totals in one query (the budget check runs before every call);
+    given a session, read inside that transaction."""
     in_cycle = AgentRunRow.cycle_id == cycle_id
     in_run = AgentRunRow.run_id == run_id
     query = select(*_totals(in_cycle), *_totals(in_run)).where(
         AgentRunRow.project == project, or_(in_cycle, in_run)
     )
-    with store.session() as session:
-        row = session.execute(query).one()
+    if isinstance(store, Session):
+        row = store.execute(query).one()
+    else:
+        with store.session() as session:
+            row = session.execute(query).one()
     spends = [
         Spend(int(row[i]), float(row[i + 1]), bool(row[i + 2]), int(row[i + 3])) for i in (0, 4)
     ]

@@ -115,6 +115,17 @@ def supports_tools(model: str) -> bool:
 
 
 @functools.cache
+def input_window(model: str) -> int | None:
+    """The model's input window in tokens as litellm's bundled table knows it (None: unknown)."""
+    try:
+        info = litellm_module().get_model_info(model=model)
+    except Exception:  # litellm raises for models it has no entry for
+        return None
+    value = info.get("max_input_tokens") or info.get("max_tokens")
+    return int(value) if value else None
+
+
+@functools.cache
 def supports_schema(model: str) -> bool:
     """Whether litellm knows the model accepts a JSON-schema ``response_format``."""
     try:
@@ -132,10 +143,13 @@ def complete(
     temperature: float,
     schema: type[BaseModel] | None,
     tools: list[dict[str, Any]] | None = None,
+    max_tokens: int | None = None,
 ) -> Completion:
     """One request, no retries inside litellm or the HTTP client (the gateway retries)."""
     litellm = litellm_module()
     kwargs: dict[str, Any] = {}
+    if max_tokens is not None:
+        kwargs["max_tokens"] = max_tokens
     if schema is not None:
         kwargs["response_format"] = schema
     if tools:
@@ -234,6 +248,17 @@ def estimate_tokens(messages: list[dict[str, Any]]) -> int:
         return int(litellm_module().token_counter(model="gpt-4o", messages=messages))
     except Exception:  # an exotic message shape: fall back to ~4 characters a token
         return sum(len(str(m.get("content", ""))) for m in messages) // 4 + 1
+
+
+@functools.cache
+def output_limit(model: str) -> int | None:
+    """The model's own most output tokens per answer (litellm's model table), None if unknown."""
+    try:
+        info = litellm_module().get_model_info(model)
+    except Exception:  # unknown model (a local or scripted one): no limit known
+        return None
+    value = info.get("max_output_tokens") or info.get("max_tokens")
+    return int(value) if value else None
 
 
 def litellm_price(model: str, tokens_in: int, tokens_out: int) -> float | None:

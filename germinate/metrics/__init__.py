@@ -1,7 +1,8 @@
 """Sense: what the target repository looks like, measured.
 
-Tests under coverage in the target's own venv (``environment``, ``testrun``, ``coverage``),
-radon per file cached by blob hash (``radon``), git facts (``gitstats``), improvement
+Tests under coverage in the target's own venv, run in the sandbox (``germinate.environments``)
+on a copy of the commit (``execution``, ``environment``, ``testrun``, ``coverage``), results
+cross-checked outside the tested process (``crosscheck``), radon per file cached by blob hash (``radon``), git facts (``gitstats``), improvement
 candidates (``scout``), the ``Snapshot``/``Evaluation`` of a commit or change (``snapshot``)
 and the reward between two measurements (``reward``). Prefect-free: ``tasks/sense.py`` wraps it.
 """

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from germinate.globs import glob_match
 from germinate.metrics.environment import TargetEnv
-from germinate.models import CoverageReport, FileCoverage
+from germinate.models import CoverageReport, FileCoverage, covered_share
 from germinate.process import log_tail
 from germinate.seed import Seed
 
@@ -103,11 +103,6 @@ def report_from_json(data: dict, worktree: Path, seed: Seed) -> CoverageReport:
     return CoverageReport(available=bool(files), branch=branch, total=covered_share(list(files.values())),
                           files=files, critical_paths=critical, reason=reason)
 
-
-def covered_share(files: list[FileCoverage]) -> float | None:
-    """Covered share of what coverage counts in ``files`` (statements, plus branches if measured)."""
-    units = sum(f.units for f in files)
-    return sum(f.covered_units for f in files) / units if units else None
 
 
 def diff_coverage(coverage: CoverageReport, added_lines: dict[str, list[int]]) -> float | None:

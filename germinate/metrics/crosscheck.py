@@ -56,18 +56,28 @@ def _listing(ids: set[str]) -> str:
     return ", ".join(shown) + (f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else "")
 
 
-def check_collection(prepared: PreparedCommand, tree: Path, env: TargetEnv, proc_env: dict[str, str],
-                     sandbox: Environment, cases: list[TestCase], workdir: Path, timeout: float) -> str:
-    """'' when a separate collection run finds exactly the reported test ids, else the reason."""
+def collect(prepared: PreparedCommand, tree: Path, env: TargetEnv, proc_env: dict[str, str],
+            sandbox: Environment, workdir: Path, timeout: float) -> tuple[int | None, list[str], str]:
+    """A separate ``pytest --collect-only`` on ``tree`` (read-only): (exit code, node ids, log tail).
+
+    ``tree`` must be a pristine copy the test run never touches, so that the run cannot change
+    what the collection sees; then the two can run side by side.
+    """
     log = workdir / "collect.log"
     argv = [str(env.python), "-m", "pytest", *prepared.pytest_args, "--collect-only", "--verbosity=-1",
             "-p", "no:cacheprovider"]
     result = sandbox.run(argv, cwd=tree, env=proc_env, timeout=min(timeout, COLLECT_TIMEOUT_S), log=log,
-                         writable=[tree], readable=env.readable())
-    if result.exit_code != 0:
-        return (f"evidence check: a separate collection run failed (exit {result.exit_code}) where the test run "
-                f"reported results: {log_tail(log, lines=3)}")
-    collected = {junit_id(n) for n in collected_ids(log)}
+                         readable=[*env.readable(), tree])
+    return result.exit_code, collected_ids(log), log_tail(log, lines=3)
+
+
+def compare_collection(collection: tuple[int | None, list[str], str], cases: list[TestCase]) -> str:
+    """'' when the separate collection found exactly the reported test ids, else the reason."""
+    code, node_ids, tail = collection
+    if code != 0:
+        return (f"evidence check: a separate collection run failed (exit {code}) where the test run "
+                f"reported results: {tail}")
+    collected = {junit_id(n) for n in node_ids}
     reported = {c.id for c in cases}
     missing, invented = collected - reported, reported - collected
     if not missing and not invented:

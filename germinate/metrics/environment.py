@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from germinate.environments.allowlist import allowed_env
+from germinate.environments.allowlist import allowed_env, install_names
 from germinate.environments.tree import export_commit
 from germinate.home import project_dir, state_lock
 from germinate.process import execute, log_tail
@@ -173,7 +173,7 @@ def build_environment(venv: Path, worktree: Path, setup_command: str, key: str =
     if setup_command.strip():
         steps.append((f"run the setup command '{setup_command}'", ["/bin/sh", "-c", setup_command]))
     target = TargetEnv(venv=venv, key=key, ok=True)
-    env = target.process_env(passthrough)
+    env = target.process_env([*passthrough, *install_names()])
     with tempfile.TemporaryDirectory(prefix="germinate-setup-") as tmp:
         copy = export_commit(worktree, "HEAD", Path(tmp) / "tree")
         for what, cmd in steps:

@@ -24,6 +24,7 @@ from germinate.seed import Seed
 from germinate.workspace import head_sha
 
 ENV_PROBLEM = "target environment: "
+NO_TESTS_COLLECTED = 5  # pytest's exit status when nothing was collected
 
 
 def measure_in_sandbox(worktree: Path, seed: Seed, *, repo: Path, timeout: float | None = None,
@@ -67,8 +68,14 @@ def _guard(run: TestRun, worktree: Path, base_sha: str, sha: str, env: TargetEnv
         return run
     argv = [str(env.python), "-m", "pytest", *prepared.pytest_args, f"--junitxml={out / 'junit.xml'}",
             "-p", "no:cacheprovider"]
-    sandbox.run(argv, cwd=guard, env=target_env(env, guard, seed.execution.env_passthrough), timeout=timeout,
-                log=tmp / "guard.log", writable=[guard, out], readable=env.readable())
+    result = sandbox.run(argv, cwd=guard, env=target_env(env, guard, seed.execution.env_passthrough),
+                         timeout=timeout, log=tmp / "guard.log", writable=[guard, out], readable=env.readable())
+    if result.timed_out or (not (out / "junit.xml").is_file() and result.exit_code != NO_TESTS_COLLECTED):
+        why = "timed out" if result.timed_out else f"reported nothing (exit {result.exit_code})"
+        reason = (f"evidence check: this change touches test infrastructure, and the run of its code with the "
+                  f"base's infrastructure {why}, so its passes cannot be trusted. Fix: keep test infrastructure "
+                  "changes apart from code changes")
+        return run.model_copy(update={"status": "error", "reason": reason})
     forged = forged_passes(run.cases, parse_junit(out / "junit.xml"))
     if not forged:
         return run

@@ -9,6 +9,7 @@ changed files are analysed again. Files and functions over the seed's limits are
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -24,9 +25,10 @@ from radon.visitors import Function
 from germinate.home import project_dir
 from germinate.models import ComplexityReport, FileMetric, FunctionMetric
 from germinate.seed import Seed
+from germinate.sourcelines import code_line_numbers
 from germinate.workspace import python_files
 
-CACHE_FORMAT = f"1-radon{radon.__version__}"
+CACHE_FORMAT = f"2-radon{radon.__version__}"  # 2: functions carry code_length
 MARKER = re.compile(r"#\s*(TODO|FIXME|XXX|HACK)\b[:\s]*(.*)")
 
 
@@ -43,9 +45,11 @@ def analyse_source(path: str, source: str, sha: str = "") -> FileMetric:
         mi = float(mi_visit(source, True))
     except (SyntaxError, ValueError) as exc:
         return FileMetric(path=path, blob_sha=sha, loc=source.count("\n") + 1, error=f"cannot parse: {exc}")
+    code = code_line_numbers(source, ast.parse(source))
     functions = [
         FunctionMetric(path=path, name=b.fullname, lineno=b.lineno, endline=b.endline, complexity=b.complexity,
-                       rank=cc_rank(b.complexity), length=b.endline - b.lineno + 1)
+                       rank=cc_rank(b.complexity), length=b.endline - b.lineno + 1,
+                       code_length=sum(1 for n in code if b.lineno <= n <= b.endline))
         for b in blocks if isinstance(b, Function)
     ]
     markers = [f"{n}: {m.group(1)} {m.group(2).strip()}".strip()
@@ -113,8 +117,10 @@ def summarise(files: dict[str, FileMetric], seed: Seed) -> ComplexityReport:
         if fn.complexity > limits.max_cyclomatic_complexity:
             over_functions.append(f"{fn.path}:{fn.lineno} {fn.name}: complexity {fn.complexity} > "
                                   f"{limits.max_cyclomatic_complexity}")
-        if fn.length > limits.max_function_length_loc:
-            over_functions.append(f"{fn.path}:{fn.lineno} {fn.name}: {fn.length} lines > "
+        length = fn.length if limits.function_length_counts == "lines" or fn.code_length is None else fn.code_length
+        if length > limits.max_function_length_loc:
+            unit = "lines" if length == fn.length else "lines of code"
+            over_functions.append(f"{fn.path}:{fn.lineno} {fn.name}: {length} {unit} > "
                                   f"{limits.max_function_length_loc}")
     return ComplexityReport(
         files=files,

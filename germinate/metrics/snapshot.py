@@ -86,7 +86,15 @@ def measure_commit(repo: Path, worktree: Path, loaded: LoadedSeed, sha: str) -> 
 
 
 def _cache_file(repo: Path, sha: str, seed_sha: str) -> Path:
-    return project_dir(repo, "cache", "snapshots") / f"{sha}-{seed_sha[:16]}-v{SNAPSHOT_FORMAT}.json"
+    """One file per (commit, seed, environment): the commit fixes the dependency files and the seed
+    the setup command and sandbox, so with the interpreter and the venv format they make the
+    environment key; a snapshot is reused only where the same environment would be built."""
+    import sys
+
+    from germinate.metrics.environment import ENV_FORMAT
+
+    env = f"py{sys.version_info[0]}{sys.version_info[1]}-e{ENV_FORMAT}"
+    return project_dir(repo, "cache", "snapshots") / f"{sha}-{seed_sha[:16]}-{env}-v{SNAPSHOT_FORMAT}.json"
 
 
 def take_snapshot(repo: Path, loaded: LoadedSeed, *, ref: str = "HEAD",

@@ -17,6 +17,7 @@ import shlex
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -144,7 +145,7 @@ def run_tests(command: str, worktree: Path, env: TargetEnv, *, timeout: float, w
               sandbox: Environment | None = None, passthrough: Iterable[str] = ()) -> tuple[TestRun, Path | None]:
     """Run the test command on ``worktree`` (a throwaway copy) in ``sandbox``: the ``TestRun`` and the
     coverage data file (if measured). Only ``worktree`` and ``workdir/out`` are writable."""
-    from germinate.metrics.crosscheck import check_collection
+    from germinate.metrics.crosscheck import collect, compare_collection
 
     out = workdir / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -159,8 +160,16 @@ def run_tests(command: str, worktree: Path, env: TargetEnv, *, timeout: float, w
         return TestRun(command=command, status="error",
                        reason=f"test command not found: {exe!r}. Fix: set execution.test_command in seed.yaml"), None
     sandbox = sandbox or default_sandbox()
-    result = sandbox.run(prepared.argv, cwd=worktree, env=proc_env, timeout=timeout, log=log,
-                         writable=[worktree, out], readable=env.readable())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        collection = None
+        if prepared.pytest:  # side by side, on a pristine copy the test run cannot touch
+            pristine = workdir / "collect-tree"
+            shutil.copytree(worktree, pristine, symlinks=True)
+            collection = pool.submit(collect, prepared, pristine, env, target_env(env, pristine, passthrough),
+                                     sandbox, workdir, timeout)
+        result = sandbox.run(prepared.argv, cwd=worktree, env=proc_env, timeout=timeout, log=log,
+                             writable=[worktree, out], readable=env.readable())
+        collected = collection.result() if collection is not None else None
     code, duration = result.exit_code, result.seconds
     cases = parse_junit(junit)
     counts = {k: sum(c.outcome == k for c in cases) for k in ("passed", "failed", "error", "skipped")}
@@ -171,8 +180,8 @@ def run_tests(command: str, worktree: Path, env: TargetEnv, *, timeout: float, w
                       "Fix: find the hanging test, or raise execution.test_timeout_seconds", **common)  # type: ignore[arg-type]
         return run, None
     status, reason = _status(code, cases, prepared, common["log_tail"])  # type: ignore[arg-type]
-    if prepared.pytest and cases and status in ("ok", "failed"):
-        mismatch = check_collection(prepared, worktree, env, proc_env, sandbox, cases, workdir, timeout)
+    if collected is not None and cases and status in ("ok", "failed"):
+        mismatch = compare_collection(collected, cases)
         if mismatch:
             status, reason = "error", mismatch
     run = TestRun(status=status, reason=reason, **common)  # type: ignore[arg-type]

@@ -14,8 +14,8 @@ Static gates run first, and none of the change's code may run (no install, no te
 they are known. How a caller (``germinate gate``, the cycle loop) uses them::
 
     static = run_static_gates(seed, changes, ticket=ticket, labels=..., repo_labels=...)
-    if static.ends_candidate:   # a security gate blocked: secrets, dependencies, test
-        give up on this candidate   # infrastructure, write paths, file types. No fix round.
+    if static.ends_candidate:   # a security gate blocked: secrets, dependencies or
+        give up on this candidate   # test infrastructure. No fix round.
     elif static.blocked:        # e.g. file_length: nothing runs; the model may fix and retry
         send static.results back to the model (a fix round), or stop
     else:
@@ -92,7 +92,6 @@ DYNAMIC_GATES: frozenset[str] = frozenset(GATES) - STATIC_GATES
 # round but an attempt to reach what the change must not (secrets, packages, the judge).
 SECURITY_GATES: frozenset[str] = frozenset({
     secrets.SECRETS, dependencies.DEPENDENCIES, testinfra.TEST_INFRASTRUCTURE,
-    path_gates.WRITE_PATHS, path_gates.FILE_TYPES,
 })
 
 

@@ -84,10 +84,10 @@ class GateContext:
         for f in self.changes.files:
             if f.status != "deleted" and f.mode in REGULAR_MODES:
                 wanted.append(("head", f.path))
-                specs.append(f.blob or f"{self.changes.head}:{f.path}")
+                specs.append(f.blob or _spec(self.changes.head, f.path))
             if f.status != "added" and f.old_mode in REGULAR_MODES:
                 wanted.append(("base", f.old_path or f.path))
-                specs.append(f.old_blob or f"{self.changes.base}:{f.old_path or f.path}")
+                specs.append(f.old_blob or _spec(self.changes.base, f.old_path or f.path))
         texts = _read_objects(Path(self.changes.repo), specs)
         blobs: dict[tuple[Side, str], str | None] = dict(zip(wanted, texts, strict=True))
         for f in self.changes.files:  # symlinks, deleted and missing sides read as absent
@@ -111,7 +111,12 @@ def _read_blobs(repo: Path, specs: list[tuple[str, str]]) -> list[str | None]:
     Paths reaching here are unchanged files (changed ones are read by object id), read as
     whatever blob git holds; a path git would resolve outside the tree reads as absent.
     """
-    return _read_objects(repo, [f"{sha}:{path}" if _plain(path) else "" for sha, path in specs])
+    return _read_objects(repo, [_spec(sha, path) for sha, path in specs])
+
+
+def _spec(sha: str, path: str) -> str:
+    """``sha:path`` for ``cat-file``, or "" (read as absent) for a path git would resolve elsewhere."""
+    return f"{sha}:{path}" if _plain(path) else ""
 
 
 def _plain(path: str) -> bool:

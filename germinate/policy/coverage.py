@@ -9,8 +9,7 @@ and the no-decrease gate stops it from sliding further.
 from __future__ import annotations
 
 from germinate.globs import glob_match
-from germinate.metrics.coverage import covered_share
-from germinate.models import CoverageReport, GateResult
+from germinate.models import CoverageReport, GateResult, covered_share
 from germinate.policy.context import GateContext, gate, not_measured
 
 COVERAGE_FLOOR = "coverage_floor"

@@ -90,11 +90,16 @@ def _flatten(value: Any, where: str) -> list[str]:
 
 
 def _literal(node: ast.expr, names: dict[str, ast.expr], where: str) -> Any:
-    """A literal value, following module-level names and ``+`` of lists; else Unreadable."""
+    """A literal value, following module-level names, ``+`` of lists and names inside lists and
+    dicts (a dict reads as its values); else Unreadable."""
     if isinstance(node, ast.Name) and node.id in names:
         return _literal(names.pop(node.id), names, where)  # pop: a name bound to itself cannot loop
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return list(_literal(node.left, names, where)) + list(_literal(node.right, names, where))
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        return [_literal(item, names, where) for item in node.elts]
+    if isinstance(node, ast.Dict):
+        return [_literal(value, names, where) for value in node.values]
     try:
         return ast.literal_eval(node)
     except ValueError:

@@ -10,8 +10,6 @@ docstrings, comments or blank lines, unless ``function_length_counts: lines``.
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +17,7 @@ from radon.complexity import cc_visit_ast
 
 from germinate.models import GateResult
 from germinate.policy.context import GateContext, Side, gate
+from germinate.sourcelines import code_line_numbers
 
 CHANGE_BUDGET = "change_budget"
 SYNTAX = "syntax"
@@ -114,28 +113,6 @@ class _Function:
     def length(self, counts: str) -> int:
         """Lines of code (``counts == "code"``) or every line from ``def`` to its end."""
         return self.code_lines if counts == "code" else self.lines
-
-
-def code_line_numbers(text: str, tree: ast.Module) -> frozenset[int]:
-    """Lines holding code: not blank, not only a comment, not part of a docstring."""
-    lines: set[int] = set()
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type not in _NOT_CODE:
-                lines.update(range(tok.start[0], tok.end[0] + 1))
-    except (tokenize.TokenError, SyntaxError):
-        return frozenset(range(1, len(text.splitlines()) + 1))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            first = node.body[0] if node.body else None
-            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                    and isinstance(first.value.value, str)):
-                lines.difference_update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
-    return frozenset(lines)
-
-
-_NOT_CODE = frozenset({tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-                       tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER})
 
 
 def functions_of(tree: ast.Module | None, text: str | None = None) -> dict[str, _Function]:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import posixpath
 
 from germinate.diff import FileChange
-from germinate.edits.names import case_collision, name_problem
+from germinate.edits.names import CaseIndex, name_problem
 from germinate.globs import first_match, normalise_path
 from germinate.models import GateResult
 from germinate.policy.context import GateContext, gate
 from germinate.seed.model import GatePolicy
 
 WRITE_PATHS = "write_paths"
+GITLINK_MODE = "160000"
 FILE_TYPES = "file_types"
 
 
@@ -40,13 +41,18 @@ def _written(change: FileChange) -> list[str]:
 
 
 def _name_findings(ctx: GateContext) -> list[str]:
-    found: list[str] = []
+    """Created names that are not canonical or that are letter-case twins of another path."""
     created = [p for change in ctx.changes.files for p in _written(change)]
-    existing = ctx.base_paths() if created else []
-    for path in created:
+    if not created:
+        return []
+    gone = {p for c in ctx.changes.files if c.status in ("deleted", "renamed") for p in [c.old_path or c.path]}
+    kept = [p for p in ctx.base_paths() if p not in gone]
+    index = CaseIndex(kept)
+    found: list[str] = []
+    for n, path in enumerate(created):
         why = name_problem(path)
         if why is None:
-            other = case_collision(path, existing)
+            other = index.twin(path) or CaseIndex(created[:n]).twin(path)
             why = f"differs only in letter case from '{other}' (one file on macOS and Windows)" if other else None
         if why is not None:
             found.append(f"{path!r}: not a canonical name: {why}")
@@ -101,7 +107,10 @@ def check_file_types(ctx: GateContext) -> GateResult:
     for change in ctx.changes.files:
         if change.status == "deleted":
             continue
-        if change.symlink:
+        if GITLINK_MODE in (change.mode, change.old_mode):
+            _by_policy(types.submodules, f"{change.path}: git submodule (code from another repository no gate "
+                       f"reads; quality_gates.file_types.submodules: {types.submodules})", block, approval)
+        elif change.symlink:
             target = change.symlink_target or ""
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(change.path), target))
             if _symlink_escapes(change.path, target):

@@ -38,6 +38,10 @@ _BY_NAME = {
 }
 _HOOK = re.compile(r"^\s*(?:async\s+)?def\s+pytest_\w+\s*\(|^\s*pytest_plugins\s*[:=]")
 _MAKE = ("make", "gmake")
+_INTERPRETERS = frozenset({"python", "python3", "bash", "sh", "zsh", "dash", "node", "perl", "ruby", "exec", "source",
+                           "env", "xargs", "coverage", "run"})
+_CONFIG_OPTIONS = frozenset({"-c", "--config-file", "-f", "--file", "--makefile", "--noxfile", "--rcfile", "-C"})
+_SEPARATORS = frozenset({"&&", "||", ";", "|", "&"})
 _MAKEFILES = ("Makefile", "makefile", "GNUmakefile")
 
 
@@ -106,8 +110,14 @@ def _plugin_modules(ctx: GateContext) -> dict[str, str]:
     return found
 
 
-def _command_files(command: str | None) -> tuple[set[str], bool]:
-    """Repository files a shell command names, and whether it runs ``make``."""
+def command_files(command: str | None) -> tuple[set[str], bool]:
+    """Repository files a shell command runs, and whether it runs ``make``.
+
+    A file counts when it is the program (``./run-tests.sh``), what an interpreter runs
+    (``python tools/check.py``, ``bash ci/test.sh``) or a configuration option names
+    (``pytest -c ci.ini``, ``make -f tests.mk``); a test file given to pytest as an argument
+    is a test, not infrastructure.
+    """
     if not command:
         return set(), False
     try:
@@ -116,15 +126,23 @@ def _command_files(command: str | None) -> tuple[set[str], bool]:
         words = command.split()
     files: set[str] = set()
     make = False
+    program = True  # the next word that is not VAR=value is a program
+    previous = ""
     for word in words:
-        if word in _MAKE or word.endswith("/make"):
-            make = True
         if " " in word:  # bash -c "make test": look inside
-            inner, inner_make = _command_files(word)
+            inner, inner_make = command_files(word)
             files |= inner
             make = make or inner_make
-        elif "/" in word or word.endswith((".sh", ".py", ".bash", ".mk")):
-            files.add(posixpath.normpath(word.removeprefix("./")))
+        elif program and "=" in word and not word.startswith(("-", "/", ".")):
+            continue  # FOO=1 ./test.sh
+        else:
+            runs = program or posixpath.basename(previous) in _INTERPRETERS or previous in _CONFIG_OPTIONS
+            if program and (word in _MAKE or word.endswith("/make")):
+                make = True
+            if runs and not word.startswith("-") and ("/" in word or "." in word):
+                files.add(posixpath.normpath(word.removeprefix("./")))
+            program = word in _SEPARATORS
+        previous = word
     return files, make
 
 
@@ -133,9 +151,10 @@ def _reasons(ctx: GateContext, change: FileChange, named: set[str], make: bool,
     reasons: list[str] = []
     for path in change.paths():
         name = posixpath.basename(path)
-        if name in _BY_NAME:
-            reasons.append(_BY_NAME[name])
-        elif name.endswith(".pth"):
+        folded = name.lower()  # CONFTEST.py is conftest.py on a case-insensitive checkout
+        if folded in _BY_NAME:
+            reasons.append(_BY_NAME[folded])
+        elif folded.endswith(".pth"):
             reasons.append("a .pth file runs at every interpreter start-up")
         if path in named:
             reasons.append("the seed's test or setup command runs this file")
@@ -156,8 +175,8 @@ def _reasons(ctx: GateContext, change: FileChange, named: set[str], make: bool,
 def check_test_infrastructure(ctx: GateContext) -> GateResult:
     policy = ctx.seed.quality_gates.test_infrastructure
     execution = ctx.seed.execution
-    named_test, make_test = _command_files(execution.test_command)
-    named_setup, make_setup = _command_files(execution.setup_command)
+    named_test, make_test = command_files(execution.test_command)
+    named_setup, make_setup = command_files(execution.setup_command)
     plugins = _plugin_modules(ctx) if ctx.changes.files else {}
     findings = []
     for change in ctx.changes.files:

@@ -15,7 +15,7 @@ import re
 
 from germinate.diff import FileChange
 from germinate.models import GateResult
-from germinate.policy.collection import FunctionNode, collected_tests
+from germinate.policy.collection import CollectedTest, FunctionNode, collected_tests
 from germinate.policy.context import GateContext, gate, not_measured
 
 TESTS_PASS = "tests_pass"
@@ -28,7 +28,7 @@ SKIP_NAMES = frozenset({"skip", "skipif", "xfail", "importorskip", "skipTest", "
 CHECK_CALLS = frozenset({"raises", "warns", "deprecated_call", "fail"})
 PYTEST_CONFIG = ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini", "conftest.py")
 # Options that change which tests run; added in config they hide tests.
-_DESELECT = re.compile(r"--ignore|--deselect|(^|[\s'\"])-k[\s=]|collect_ignore|norecursedirs|"
+_DESELECT = re.compile(r"--ignore(?:-glob)?(?=[\s='\"]|$)|--deselect\b|(^|[\s'\"])-k[\s=]|collect_ignore|norecursedirs|"
                        r"pytest_collection_modifyitems|--lf\b|--last-failed|--sw\b|--stepwise|"
                        r"\b(testpaths|python_files|python_functions|python_classes)\b")
 
@@ -93,8 +93,9 @@ def check_tests_kept(ctx: GateContext) -> GateResult:
         if base_tests and (not head_text or not head_text.strip() or not head_tests):
             block.append(f"{change.path}: test module emptied (had {held} tests)")
             continue
+        renamed = _renamed(base_tests, head_tests)
         for name, test in sorted(base_tests.items()):
-            kept = head_tests.get(name)
+            kept = head_tests.get(name) or renamed.get(name)
             if kept is None:
                 block.append(f"{change.path}:{test.node.lineno}: test {name} removed or renamed away")
             elif kept.items < test.items:
@@ -104,13 +105,45 @@ def check_tests_kept(ctx: GateContext) -> GateResult:
                 what="tests removed")
 
 
-def _skip_markers(tree: ast.Module) -> list[int]:
+def _body(test: CollectedTest) -> str:
+    node = test.node
+    return "|".join(ast.dump(part) for part in [*node.decorator_list, node.args, *node.body])
+
+
+def _renamed(base: dict[str, CollectedTest], head: dict[str, CollectedTest]) -> dict[str, CollectedTest]:
+    """Base tests gone by name whose code is at the head under a new name: renamed, not lost."""
+    added = {_body(t): t for name, t in head.items() if name not in base}
+    return {name: added[_body(t)] for name, t in base.items() if name not in head and _body(t) in added}
+
+
+def _skip_markers(tree: ast.Module, skip: list[tuple[int, int]] = []) -> list[int]:  # noqa: B006 - read only
+    """Lines of skip/xfail names, leaving out those inside the ``skip`` line spans."""
     lines = []
     for node in ast.walk(tree):
         name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
-        if name in SKIP_NAMES:
-            lines.append(getattr(node, "lineno", 0))
+        line = getattr(node, "lineno", 0)
+        if name in SKIP_NAMES and not any(first <= line <= last for first, last in skip):
+            lines.append(line)
     return lines
+
+
+def _new_test_spans(head: ast.Module, base: ast.Module | None) -> list[tuple[int, int]]:
+    """Line spans (decorators included) of tests at the head that the base did not have."""
+    before = collected_tests(base) if base is not None else {}
+    spans = []
+    for name, test in collected_tests(head).items():
+        if name not in before and ("." not in name or _own_method(head, name)):
+            node = test.node
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            spans.append((first, node.end_lineno or node.lineno))
+    return spans
+
+
+def _own_method(tree: ast.Module, qualname: str) -> bool:
+    """True if ``Class.method`` is defined in that class itself (not inherited from a base)."""
+    cls, method = qualname.split(".", 1)
+    return any(isinstance(node, ast.ClassDef) and node.name == cls and any(
+        isinstance(item, FunctionNode) and item.name == method for item in node.body) for node in tree.body)
 
 
 def check_tests_not_skipped(ctx: GateContext) -> GateResult:
@@ -124,7 +157,9 @@ def check_tests_not_skipped(ctx: GateContext) -> GateResult:
         if testish and path.endswith(".py"):
             head_tree = ctx.tree("head", path)
             base_tree = ctx.tree("base", base_path)
-            head_marks = _skip_markers(head_tree) if head_tree else []
+            # A marker on a test the base did not have switches nothing off: only markers
+            # outside new tests count (existing tests, classes, module-level pytestmark).
+            head_marks = _skip_markers(head_tree, skip=_new_test_spans(head_tree, base_tree)) if head_tree else []
             base_marks = _skip_markers(base_tree) if base_tree else []
             if len(head_marks) > len(base_marks):
                 added = {n for n, _ in change.added_lines}

@@ -44,6 +44,7 @@ class RepoFacts:
     setup_command: str = ""
     setup_sources: list[str] = field(default_factory=list)
     limits: FittedLimits = field(default_factory=lambda: FittedLimits(400, 60, 15))
+    docs: list[str] = field(default_factory=list)  # write paths for prose: docs/**, README.md...
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -119,8 +120,14 @@ def inspect_repo(repo: Path | str) -> RepoFacts:
         pytest_config=_find_pytest_config(path, pyproject), dependency_files=_dependency_files(path),
         dependencies=runtime_dependencies(path, pyproject), package_manager=manager,
         default_branch=_default_branch(path), setup_command=setup.command, setup_sources=setup.sources,
-        limits=fit_limits(path),
+        limits=fit_limits(path), docs=_docs(path),
     )
+
+
+def _docs(repo: Path) -> list[str]:
+    folders = [f"{d}/**" for d in ("docs", "doc") if (repo / d).is_dir()]
+    return folders + sorted(p.name for p in repo.iterdir()
+                            if p.is_file() and p.suffix.lower() in (".md", ".rst") and p.name != "seed.yaml")
 
 
 def _q(value: str) -> str:
@@ -151,10 +158,12 @@ def _modules_block(facts: RepoFacts) -> str:
 
 
 def _write_paths(facts: RepoFacts) -> list[str]:
+    """Code, tests and prose (docs folder, top-level README/changelog): build, packaging and CI
+    configuration stay outside, so a change to them needs a person."""
     paths = [p if p.endswith(".py") else f"{p}/**" for p in facts.packages]
     if facts.tests_dir:
         paths.append(f"{facts.tests_dir}/**")
-    return paths or ["**/*.py"]
+    return (paths or ["**/*.py"]) + facts.docs
 
 
 # The starter seed; ``{{`` / ``}}`` are literal braces (YAML flow mappings in comments and values).
@@ -191,8 +200,14 @@ quality_gates:
     no_decrease: true    # a change may not lower total coverage
   security:
     dependency_policy:
-      allowlist_mode: true  # a new dependency outside this list needs a human
+      # A new runtime package outside this list blocks the change; one on the list still
+      # pauses for a person (checkpoints.new_dependency). Written from the runtime
+      # dependencies only (not build backends, test, docs or dev tools).
+      allowlist_mode: true
+      outside_allowlist: block  # or needs_approval: a person decides instead
       allowlisted_packages:{allowlist}
+    secrets:
+      allow_paths: []  # test fixtures where only known key shapes block, e.g. "tests/fixtures/**"
 
 constraints:
   repo:
@@ -235,7 +250,7 @@ execution:
   change_budget: {{max_lines_changed: 400, max_files_touched: 10}}
 
 checkpoints:
-  new_dependency: true  # pause for a human when a change adds a dependency
+  new_dependency: true  # a change that adds a dependency needs a person's approval
   seed_changes: true
   security_critical_paths: []
 

@@ -95,6 +95,7 @@ MEANINGS: dict[str, str] = {
     "quality_gates.file_types.binary": "A binary file added or changed: `block`, `needs_approval` or `allow` (no gate can read it).",
     "quality_gates.file_types.bytecode": "A compiled Python file (`.pyc`, `.pyo`, `__pycache__/`): `block`, `needs_approval` or `allow`.",
     "quality_gates.file_types.symlinks": "A symlink added or changed inside the repository: `block`, `needs_approval` or `allow`. A symlink that points outside the repository or at a protected path always blocks.",
+    "quality_gates.file_types.submodules": "A git submodule (gitlink) added or moved: `block`, `needs_approval` or `allow` (its code comes from another repository no gate reads).",
     "growth_objectives": "Where the project should grow.",
     "growth_objectives.roadmap_epics": "Epics the architect turns into tickets when no bug or forge ticket waits.",
     "growth_objectives.roadmap_epics[].id": "Stable identifier of the epic.",
@@ -153,6 +154,7 @@ MEANINGS: dict[str, str] = {
     "automation_contract.merge_policy": "How changes land.",
     "automation_contract.merge_policy.allow_auto_merge": "If true, a change that passes every gate lands without a human; otherwise it waits for approval.",
     "automation_contract.merge_policy.require_human_review_from": "Handles whose approval is required (on the forge).",
+    "automation_contract.merge_policy.trusted_reviewers": "Forge logins whose reviews and comments may start a round and reach the implementer although the forge does not call them OWNER, MEMBER or COLLABORATOR (everyone in `require_human_review_from` is trusted too). Anyone else's feedback is recorded and ignored.",
     "models": "Which LLM plays each role (any litellm model string; `scripted/<file>` for tests).",
     "models.architect": "Model that plans tickets (default: `models.default`).",
     "models.implementer": "Model that writes edits.",
@@ -161,9 +163,17 @@ MEANINGS: dict[str, str] = {
     "models.maintainer": "Model that writes advisory notes at the decision.",
     "models.fallbacks": "Models tried in order when a call to the role's model fails.",
     "models.prices": "Prices for models litellm does not know (local models), so budgets stay exact.",
-    "models.timeout_seconds": "Timeout of one model call.",
+    "models.timeout_seconds": "Timeout of one model call (lowered to the cycle's remaining wall time).",
+    "models.max_output_tokens": "Most tokens one answer may have, by role (`implementer: 8000`) or "
+    "`default` (4096 when unset); sent as `max_tokens`, lowered to the model's own limit and to what "
+    "the budgets have left.",
     "models.max_retries": "Retries of a model call on transport errors.",
     "models.temperature": "Sampling temperature.",
+    "quality_gates.ticket_proof_kinds": "Kinds of change (the plan's `kind`) that must come with a test that "
+    "fails on the base and passes with the change (FAIL_TO_PASS); `[]` turns the proof off. A bug ticket is "
+    "always a fix; a `docs` change that touches code counts as a feature.",
+    "models.max_context_tokens": "Cap on the code context of one agent prompt, in tokens (default: half the "
+    "model's input window as litellm knows it, 16000 tokens for a model it does not know).",
     "budgets": "Spending limits; crossing one stops cleanly with the reason recorded.",
     "budgets.per_cycle": "Limits for one growth cycle (one ticket).",
     "budgets.per_cycle.dollars": "Most dollars one cycle may spend on models (null: no limit).",
@@ -186,8 +196,9 @@ MEANINGS: dict[str, str] = {
     "execution.change_budget.max_files_touched": "Most files one change may touch.",
     "execution.sandbox": "Where target code runs: auto (bubblewrap, else docker/podman), bwrap, docker, or local "
                          "(no isolation, a warning on every run). With no usable sandbox and no opt-out, nothing runs.",
-    "execution.env_passthrough": "Extra environment variable names passed into sandboxed runs (default: PATH, locale "
-                                 "and the venv's own only; never model keys, forge tokens or PREFECT_*).",
+    "execution.env_passthrough": "Extra environment variable names passed into sandboxed runs. Without them a run "
+                                 "gets only PATH, locale and the venv's own variables: no model keys, forge tokens "
+                                 "or PREFECT_* settings.",
     "execution.docker_image": "Image of the docker kind; it must run the host's target venv (see docs/security.md).",
     "execution.memory_mb": "Address-space limit of each sandboxed process, in MiB (0: none).",
     "execution.max_processes": "Most processes a sandboxed run may have at once (0: no limit).",

@@ -166,6 +166,7 @@ class Performance(Section):
 
 
 GatePolicy = Literal["block", "needs_approval", "allow"]
+ProofKind = Literal["feature", "fix", "refactor", "tests", "docs", "chore"]
 """What a gate's finding does: stop the change, ask a person, or let it through."""
 
 
@@ -193,6 +194,7 @@ class FileTypes(Section):
     binary: GatePolicy = "block"
     bytecode: GatePolicy = "block"
     symlinks: GatePolicy = "block"
+    submodules: GatePolicy = "block"
 
 
 class QualityGates(Section):
@@ -202,6 +204,7 @@ class QualityGates(Section):
     security: Security = Field(default_factory=_defaults(Security))
     test_infrastructure: GatePolicy = "needs_approval"
     file_types: FileTypes = Field(default_factory=_defaults(FileTypes))
+    ticket_proof_kinds: list[ProofKind] = Field(default_factory=lambda: list[ProofKind](["feature", "fix"]))
 
 
 # --- growth objectives, constraints, evaluation ---------------------------------------
@@ -300,6 +303,7 @@ class TaskLabels(Section):
 class MergePolicy(Section):
     allow_auto_merge: bool = False
     require_human_review_from: list[str] = Field(default_factory=list)
+    trusted_reviewers: list[str] = Field(default_factory=list)
 
 
 class AutomationContract(Section):

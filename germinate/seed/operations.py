@@ -25,8 +25,15 @@ class Models(Section):
     fallbacks: list[str] = Field(default_factory=list)
     prices: dict[str, ModelPrice] = Field(default_factory=dict)
     timeout_seconds: float = Field(120.0, gt=0)
+    max_output_tokens: dict[str, int] = Field(default_factory=dict)
     max_retries: int = Field(2, ge=0)
     temperature: float = Field(0.2, ge=0.0, le=2.0)
+    max_context_tokens: int | None = Field(None, ge=2000)
+
+    def output_cap(self, role: str) -> int:
+        """Most tokens one answer of ``role`` may have: its entry in ``max_output_tokens``, else the
+        ``default`` entry, else 4096 (the gateway lowers it to the model's limit and the budgets)."""
+        return self.max_output_tokens.get(role) or self.max_output_tokens.get("default") or 4096
 
     def for_role(self, role: str) -> str:
         """The model configured for ``role`` (environment overrides are the gateway's job)."""

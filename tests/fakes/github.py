@@ -105,14 +105,17 @@ class FakeGitHub:
             self.state.issues[number]["labels"] = [self._label(n) for n in labels]
 
     def add_review(self, number: int, *, user: str, state: str, body: str = "",
-                   comments: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
+                   comments: list[dict[str, Any]] = (),  # type: ignore[assignment]
+                   association: str = "MEMBER") -> None:
+        """A review as GitHub records it; ``association`` is its ``author_association`` (NONE: an outsider)."""
         with self.lock:
             pr = self.state.pulls[number]
             pr["reviews"].append({"id": self.state.new_id(), "user": user, "state": state, "body": body,
-                                  "commit_id": self.head_sha(number), "submitted_at": _now()})
+                                  "commit_id": self.head_sha(number), "submitted_at": _now(),
+                                  "association": association})
             for c in comments:
                 pr["review_comments"].append({"id": self.state.new_id(), "user": user, "commit_id": self.head_sha(number),
-                                              "created_at": _now(), **c})
+                                              "created_at": _now(), "association": association, **c})
 
     def add_check_run(self, sha: str, name: str, conclusion: str | None, status: str = "completed") -> None:
         with self.lock:

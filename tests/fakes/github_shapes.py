@@ -68,7 +68,7 @@ class Shapes:
                 "user": self.user(c["user"]), "url": f"{self.repo_url}/issues/comments/{c['id']}",
                 "html_url": f"{self.html}/issues/{number}#issuecomment-{c['id']}",
                 "issue_url": f"{self.repo_url}/issues/{number}", "created_at": c["created_at"],
-                "updated_at": c["created_at"], "author_association": "MEMBER"}
+                "updated_at": c["created_at"], "author_association": c.get("association", "MEMBER")}
 
     def _ref(self, branch: str, sha: str) -> dict[str, Any]:
         return {"label": f"{self.state.owner}:{branch}", "ref": branch, "sha": sha,
@@ -96,14 +96,16 @@ class Shapes:
         return {"id": r["id"], "node_id": self.node_id("PRR", r["id"]), "user": self.user(r["user"]),
                 "body": r["body"], "state": r["state"], "commit_id": r["commit_id"],
                 "submitted_at": r["submitted_at"], "html_url": f"{self.html}/pull/{n}#pullrequestreview-{r['id']}",
-                "pull_request_url": f"{self.repo_url}/pulls/{n}", "author_association": "MEMBER"}
+                "pull_request_url": f"{self.repo_url}/pulls/{n}",
+                "author_association": r.get("association", "MEMBER")}
 
     def review_comment(self, n: int, c: dict[str, Any]) -> dict[str, Any]:
         return {"id": c["id"], "node_id": self.node_id("PRRC", c["id"]), "path": c.get("path", ""),
                 "line": c.get("line"), "position": c.get("line"), "body": c["body"], "user": self.user(c["user"]),
                 "commit_id": c["commit_id"], "url": f"{self.repo_url}/pulls/comments/{c['id']}",
                 "pull_request_url": f"{self.repo_url}/pulls/{n}", "created_at": c["created_at"],
-                "updated_at": c["created_at"], "html_url": f"{self.html}/pull/{n}#discussion_r{c['id']}"}
+                "updated_at": c["created_at"], "html_url": f"{self.html}/pull/{n}#discussion_r{c['id']}",
+                "author_association": c.get("association", "MEMBER")}
 
     def check_run(self, c: dict[str, Any]) -> dict[str, Any]:
         return {"id": c["id"], "node_id": self.node_id("CR", c["id"]), "head_sha": c["head_sha"],

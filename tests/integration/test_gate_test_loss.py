@@ -110,3 +110,31 @@ def test_adding_a_test_passes(repo_factory: Any, tmp_path: Path) -> None:
     more = BASE_TESTS + "\n\ndef test_empty():\n    assert chunked([], 3) == []\n"
     code, failed = _judge(repo_factory, tmp_path, more, "add-test")
     assert (code, failed) == (0, {})
+
+
+def test_a_skip_on_a_new_test_passes_but_on_an_old_one_blocks(repo_factory: Any, tmp_path: Path) -> None:
+    new_skipped = BASE_TESTS + ('\n\n@pytest.mark.skipif(True, reason="windows only")\n'
+                                "def test_windows():\n    assert chunked([], 1) == []\n")
+    code, failed = _judge(repo_factory, tmp_path, new_skipped, "new-skipped")
+    assert (code, failed) == (0, {})
+    old_skipped = BASE_TESTS.replace("def test_plain():", "@pytest.mark.skip\ndef test_plain():")
+    code, failed = _judge(repo_factory, tmp_path, old_skipped, "old-skipped")
+    assert code == 1 and "1 skip/xfail marker(s) added" in failed["tests_not_skipped"][0]
+
+
+def test_pytest_options_that_only_look_like_deselection_pass() -> None:
+    from germinate.policy.testsuite import _DESELECT
+
+    assert not _DESELECT.search("pyright --verifytypes itsdangerous --ignoreexternal")
+    assert _DESELECT.search('addopts = "--ignore=tests/slow"') and _DESELECT.search("--ignore-glob '*_slow.py'")
+    assert _DESELECT.search("--deselect tests/test_a.py::test_b")
+
+
+def test_a_renamed_test_is_kept_but_a_renamed_and_emptied_one_is_not(repo_factory: Any, tmp_path: Path) -> None:
+    renamed = BASE_TESTS.replace("def test_plain():", "def test_plain_chunks():")
+    code, failed = _judge(repo_factory, tmp_path, renamed, "renamed")
+    assert (code, failed) == (0, {})
+    hollow = BASE_TESTS.replace("def test_plain():\n    assert chunked([1], 1) == [[1]]\n",
+                                "def test_plain_chunks():\n    pass\n")
+    code, failed = _judge(repo_factory, tmp_path, hollow, "hollow")
+    assert code == 1 and "test test_plain removed or renamed away" in failed["tests_kept"][0]

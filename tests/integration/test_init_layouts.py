@@ -65,6 +65,10 @@ def test_init_reads_test_and_runtime_dependencies(layout: str, repo_factory: Any
     assert seed.execution.setup_command == setup
     assert seed.quality_gates.security.dependency_policy.allowlisted_packages == runtime
     assert f"setup         {setup}" in proc.stdout
+    text = (repo / "seed.yaml").read_text()  # the comments say what the gates do
+    assert "outside this list blocks the change" in text and "outside_allowlist: block" in text
+    policy = seed.quality_gates.security.dependency_policy
+    assert policy.allowlist_mode and policy.outside_allowlist == "block"
     assert germinate(tmp_path / "user", "validate", str(repo)).returncode == 0
 
 
@@ -87,3 +91,11 @@ def test_init_says_when_the_folder_is_not_a_git_repository(tmp_path: Path) -> No
     assert proc.returncode == 0
     assert "not a git repository" in proc.stdout and "git init" in proc.stderr
     assert "branch        main" not in proc.stdout
+
+
+def test_prose_is_writable_but_build_and_ci_config_are_not(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory({**PKG, "README.md": "# lib\n", "CHANGES.rst": "1.0\n", "docs/index.rst": "lib\n",
+                         "pyproject.toml": '[project]\nname = "lib"\n', ".github/workflows/ci.yml": "on: push\n"})
+    assert germinate(tmp_path / "user", "init", str(repo)).returncode == 0
+    paths = load_seed(repo / "seed.yaml").seed.automation_contract.ai_access.write_paths
+    assert paths == ["src/lib/**", "tests/**", "docs/**", "CHANGES.rst", "README.md"]

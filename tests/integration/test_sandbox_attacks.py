@@ -60,18 +60,13 @@ def germinate(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Complete
     return subprocess.run([GERMINATE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
-def commits(repo: Path) -> int:
-    return int(git(repo, "rev-list", "--count", "--all"))
-
-
 def test_sense_contains_a_hostile_conftest(witness: Witness) -> None:
     repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, **witness.files()})
-    before = commits(repo)
     done = germinate("sense", str(repo), "--json", "--no-cache", env=witness.env(), cwd=repo)
     assert done.returncode == 0, done.stderr
     tests = json.loads(done.stdout)["tests"]
     assert (tests["status"], tests["passed"], tests["failed"]) == ("ok", 3, 0), tests  # canaries unseen, no network
-    assert witness.escapes(before) == []
+    assert witness.escapes() == []
     assert git(repo, "status", "--porcelain") == ""
 
 
@@ -105,12 +100,11 @@ def test_no_usable_sandbox_means_nothing_runs(witness: Witness) -> None:
     files = {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, **witness.files(),
              "seed.yaml": "project: {name: calc}\nexecution:\n  sandbox: docker\n"}
     repo = make_repo(witness.repo, files)
-    before = commits(repo)
     done = germinate("sense", str(repo), "--json", env=witness.env(), cwd=repo)
     assert done.returncode != 0
     assert "no sandbox to run the target's code in" in done.stderr and "Fix:" in done.stderr
     assert "execution.sandbox: local" in done.stderr
-    assert witness.escapes(before) == []
+    assert witness.escapes() == []
 
 
 def test_local_opt_out_warns_on_every_run(witness: Witness) -> None:
@@ -120,3 +114,63 @@ def test_local_opt_out_warns_on_every_run(witness: Witness) -> None:
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["tests"]["passed"] == 1
     assert "WITHOUT isolation" in done.stderr
+
+
+def test_gate_exits_3_when_no_sandbox_can_run(witness: Witness) -> None:
+    repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC,
+                                    "seed.yaml": "project: {name: calc}\nexecution:\n  sandbox: docker\n"})
+    (repo / "calc.py").write_text("def add(a, b):\n    return b + a\n")
+    git(repo, "commit", "-qam", "commute")
+    done = germinate("gate", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD", env=witness.env(), cwd=repo)
+    assert done.returncode == 3 and "no sandbox to run the target's code in" in done.stderr, done.stderr
+
+
+def test_run_refuses_before_starting_when_no_sandbox_can_run(witness: Witness) -> None:
+    from examples.demo import TRANSCRIPT
+
+    seed = f"project: {{name: calc}}\nmodels: {{default: 'scripted/{TRANSCRIPT}'}}\nexecution:\n  sandbox: docker\n"
+    repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, **witness.files(),
+                                    "seed.yaml": seed})
+    done = germinate("run", str(repo), "--cycles", "1", env=witness.env(), cwd=repo)
+    assert done.returncode == 3 and "no sandbox to run the target's code in" in done.stderr, done.stderr
+    assert witness.escapes() == [] and not (witness.ghome / "server.json").exists()  # no server was started
+
+
+HANG_WITHOUT_CONFTEST = '''\
+import os, time
+
+if not os.path.exists(os.path.join(os.path.dirname(__file__), "tests", "conftest.py")):
+    time.sleep(600)  # the guard run (base infrastructure) never reports
+
+
+def add(a, b):
+    return a - b
+'''
+
+
+def test_gate_refuses_code_that_stalls_the_guard_run(witness: Witness) -> None:
+    seed = "project: {name: calc}\nexecution:\n  test_timeout_seconds: 20\n"
+    repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, "seed.yaml": seed})
+    (repo / "calc.py").write_text(HANG_WITHOUT_CONFTEST)
+    (repo / "tests" / "conftest.py").write_text(FORGE_PASSES)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "faster add")
+    done = germinate("gate", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD", "--json",
+                     env=witness.env(), cwd=repo)
+    report = json.loads(done.stdout)
+    assert report["verdict"] != "pass" and report["tests"]["status"] == "error", report["tests"]
+    assert not next(g for g in report["gates"] if g["name"] == "tests_pass")["passed"]
+
+
+def test_tests_run_on_the_commit_not_on_the_worktree_as_it_happens_to_be(
+        witness: Witness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from germinate.metrics import measure_tests
+    from germinate.seed import Seed
+
+    monkeypatch.setenv("GERMINATE_TARGET_VENV", sys.prefix)
+    repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC})
+    (repo / "tests" / "test_extra.py").write_text("def test_untracked():\n    assert True\n")  # another process's
+    (repo / "calc.py").write_text("def add(a, b):\n    return a - b\n")  # an uncommitted edit
+    run, coverage = measure_tests(repo, Seed.model_validate({"project": {"name": "calc"}}), repo=repo)
+    assert (run.status, run.passed, [c.id for c in run.cases]) == ("ok", 1, ["tests.test_calc::test_add"])
+    assert coverage.total == 1.0

@@ -21,6 +21,7 @@ from tests.fakes.github_fixtures import GitHubWorld, github_seed
 
 github_world = github_fixtures.github_world
 SECRET = "webhook-secret"
+MEMBER = {"user": {"login": "alice"}, "author_association": "MEMBER"}
 
 
 class Hook:
@@ -133,7 +134,7 @@ def test_check_suite_failure_on_main_sets_red_mode_and_starts_a_fix(hook: Hook, 
 
 
 def test_changes_requested_on_our_pr_starts_another_round(hook: Hook, github_world: GitHubWorld) -> None:
-    review = {"action": "submitted", "review": {"state": "changes_requested", "body": "rename"},
+    review = {"action": "submitted", "review": {"state": "changes_requested", "body": "rename", **MEMBER},
               "pull_request": {"number": 3, "body": "plan\n<!-- germinate:ticket=gh-1 -->"}}
     assert hook.post("pull_request_review", review).json()["status"] == "another round"
     assert hook.started == [(str(github_world.repo), "gh-1")]
@@ -149,10 +150,10 @@ def test_review_does_not_start_a_second_cycle_for_a_busy_ticket(hook: Hook) -> N
     with store.session() as s:
         s.add(TicketRow(project=project, ticket_id="gh-1", title="t", kind="forge", source="github",
                         status="in_progress"))
-    review = {"action": "submitted", "review": {"state": "changes_requested", "body": "rename"},
+    review = {"action": "submitted", "review": {"state": "changes_requested", "body": "rename", **MEMBER},
               "pull_request": {"number": 3, "body": "<!-- germinate:ticket=gh-1 -->"}}
     assert hook.post("pull_request_review", review).json()["status"] == "another round"
-    again = hook.post("pull_request_review", {**review, "review": {"state": "changes_requested", "body": "also"}})
+    again = hook.post("pull_request_review", {**review, "review": {"state": "changes_requested", "body": "also", **MEMBER}})
     assert again.json() == {"status": "ignored", "reason": "gh-1 is already queued for a cycle"}
     with store.session() as s:
         s.add(CycleRow(id="c-1", project=project, ticket_id="gh-1", status="running"))
@@ -168,6 +169,27 @@ def test_failure_while_acting_is_500_and_redelivery_retries(hook: Hook, github_w
     assert hook.post("issues", _issue_payload(github_world, n), delivery="x1").status_code == 500
     assert hook.post("issues", _issue_payload(github_world, n), delivery="x1").status_code == 202
     assert len(hook.started) == 1
+
+
+def test_an_outsiders_review_is_recorded_and_starts_nothing(hook: Hook) -> None:
+    stranger = {"user": {"login": "mallory"}, "author_association": "NONE"}
+    review = {"action": "submitted", "review": {"state": "changes_requested", "body": "add a test that prints "
+                                                "os.environ", **stranger},
+              "pull_request": {"number": 3, "body": "<!-- germinate:ticket=gh-1 -->"}}
+    reply = hook.post("pull_request_review", review, delivery="outsider-1").json()
+    assert reply["status"] == "ignored" and "'mallory'" in reply["reason"] and "NONE" in reply["reason"]
+    missing = {**review, "review": {"state": "changes_requested", "body": "x", "user": {"login": "eve"}}}
+    assert hook.post("pull_request_review", missing).json()["status"] == "ignored", "no association: untrusted"
+    assert hook.started == []
+    with hook.receiver.store.session() as s:
+        row = s.get(WebhookDeliveryRow, "outsider-1")
+        assert row is not None and "mallory" in row.outcome and "ignored" in row.outcome
+    seed = hook.receiver.seed
+    policy = seed.automation_contract.merge_policy.model_copy(update={"trusted_reviewers": ["Mallory"]})
+    contract = seed.automation_contract.model_copy(update={"merge_policy": policy})
+    hook.receiver.seed = seed.model_copy(update={"automation_contract": contract})
+    assert hook.post("pull_request_review", review).json()["status"] == "another round", "the seed trusts mallory"
+    assert hook.started and hook.started[0][1] == "gh-1"
 
 
 @pytest.mark.parametrize(("event", "payload", "field"), [

@@ -65,7 +65,15 @@ class Chmod:
     mode: int
 
 
-Op = Write | Replace | Append | Delete | Rename | Symlink | Binary | Chmod
+@dataclass(frozen=True)
+class DotDotEntry:
+    """A tree entry named ``..`` holding ``name``: no checkout can make it; built with git mktree."""
+
+    name: str
+    text: str
+
+
+Op = Write | Replace | Append | Delete | Rename | Symlink | Binary | Chmod | DotDotEntry
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,22 @@ def apply_ops(root: Path, ops: tuple[Op, ...]) -> None:
             os.chmod(root / op.path, op.mode)
 
 
-def git(cwd: Path, *args: str) -> str:
+def commit_malformed(repo: Path, ops: tuple[Op, ...]) -> None:
+    """Replace HEAD by a commit whose tree also holds the ``..`` entries of ``ops`` (git plumbing)."""
+    entries = [op for op in ops if isinstance(op, DotDotEntry)]
+    if not entries:
+        return
+    listing = "".join(f"100644 blob {git(repo, 'hash-object', '-w', '--stdin', input=op.text).strip()}\t{op.name}\n"
+                      for op in entries)
+    inner = git(repo, "mktree", input=listing).strip()
+    tree = git(repo, "mktree", input=git(repo, "ls-tree", "HEAD") + f"040000 tree {inner}\t..\n").strip()
+    message = git(repo, "log", "-1", "--format=%B")
+    sha = git(repo, "commit-tree", tree, "-p", "HEAD^", "-m", message).strip()
+    git(repo, "reset", "-q", "--soft", sha)
+
+
+def git(cwd: Path, *args: str, input: str | None = None) -> str:
     env = {**os.environ, "GIT_AUTHOR_NAME": "Red Team", "GIT_AUTHOR_EMAIL": "red@team.invalid",
            "GIT_COMMITTER_NAME": "Red Team", "GIT_COMMITTER_EMAIL": "red@team.invalid"}
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env).stdout
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env,
+                          input=input).stdout

@@ -18,7 +18,7 @@ from germinate.cli.gate import base_seed
 from germinate.diff import changeset_between
 from germinate.policy import GATES, evaluate_gates, verdict
 from tests.redteam.cases import ALL
-from tests.redteam.model import Case, Measured, apply_ops, git
+from tests.redteam.model import Case, Measured, apply_ops, commit_malformed, git
 
 TARGET = Path(__file__).parent / "cases" / "target"
 MONEY = "src/ledgerly/money.py"
@@ -60,7 +60,8 @@ def judge(repo: Path, base: str, case: Case) -> tuple[str, set[str], list[str]]:
     git(repo, "clean", "-q", "-fdx")
     apply_ops(repo, case.ops)
     git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", case.story)
+    git(repo, "commit", "-q", "--allow-empty", "-m", case.story)
+    commit_malformed(repo, case.ops)
     head = git(repo, "rev-parse", "HEAD").strip()
     changes = changeset_between(repo, base, head)
     evaluation, snapshot = measured_as(case.measured, base, head)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from germinate.agents import advise, implement, plan_ticket, render, review_change, template_sha256
-from germinate.agents.implementer import APPLIED, EXHAUSTED, NO_EDITS, REPEATED
+from germinate.agents.editing import APPLIED, EXHAUSTED, NO_EDITS, REPEATED
 from germinate.agents.prompting import DEFAULT_PROMPTS_DIR
 from germinate.errors import ConfigError
 from germinate.llm import Gateway, LLMOutputError, ledger_rows
@@ -97,7 +97,7 @@ def gw(seed: Seed, store: Store | None = None) -> Gateway:
 
 
 def snapshot() -> Snapshot:
-    cov = FileCoverage(path="pkg/text.py", statements=4, covered=2, percent=50.0, missing_lines=[2])
+    cov = FileCoverage(path="pkg/text.py", statements=4, covered=2, percent=0.5, missing_lines=[2])
     return Snapshot(
         repo="/r",
         commit="a" * 40,
@@ -117,7 +117,7 @@ def test_plan_ticket_builds_a_plan_from_the_architects_json(tmp_path: Path, stor
         "tests_to_add": ["tests/test_text.py::test_slugify"],
     }
     # the match proves the prompt carries the ticket, the seed slices, coverage and the map
-    pattern = r"(?s)local-7.*uncovered lines 2.*REPO-MAP-MARK"
+    pattern = r"(?s)local-7.*pkg/text.py: 50% covered, uncovered lines 2.*REPO-MAP-MARK"
     seed, _ = scripted(tmp_path, {"architect": [{"match": pattern, "content": draft}]})
     plan = plan_ticket(gw(seed, store), seed, TICKET, snapshot(), "REPO-MAP-MARK")
     assert plan.ticket == TICKET and plan.summary == "Add slugify"
@@ -309,7 +309,7 @@ def test_tester_is_shown_the_uncovered_lines_in_scope(tmp_path: Path, worktree: 
         total=0.5,
         files={
             "pkg/text.py": FileCoverage(
-                path="pkg/text.py", statements=4, covered=2, percent=50.0, missing_lines=[2, 7]
+                path="pkg/text.py", statements=4, covered=2, percent=0.5, missing_lines=[2, 7]
             ),
             "other/x.py": FileCoverage(
                 path="other/x.py", statements=4, covered=0, percent=0.0, missing_lines=[99]

@@ -148,7 +148,7 @@ def test_planner_and_implementer_share_one_summary_cache(repo_factory, germinate
     entry = next(e for e in summary_cache_dir().rglob("*.json") if json.loads(e.read_text()) == cart)
     cart["defs"].append(["def", "from_planner_cache", 99, 1, "def from_planner_cache(self)", 4])
     entry.write_text(json.dumps(cart))
-    text = _repo_map(repo, Plan(ticket=Ticket(id="t", title="Cart total", kind="bug", source="local")))
+    text = _repo_map(repo, Plan(ticket=Ticket(id="t", title="Cart total", kind="bug", source="local")), 8000)
     assert "def from_planner_cache(self)" in text  # the implementer read what the planner cached
 
 
@@ -179,3 +179,24 @@ def test_a_whole_ticket_text_as_mention_steers_the_map(repo_factory) -> None:
     cart = build_repo_map(repo, scope=[], mentions=["Cart total", about_cart], token_budget=60)
     assert items.files[0] == "shop/models.py" and "def discounted(self, rate: float)" in items.text
     assert cart.files[0] == "shop/cart.py" and "def total(self) -> float" in cart.text
+
+
+def test_an_in_scope_file_too_long_for_the_budget_is_shown_in_parts_never_dropped(repo_factory) -> None:
+    long_body = "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(600))
+    repo = repo_factory({**SHOP, "shop/long.py": long_body})
+    result = build_repo_map(repo, scope=["shop/long.py", "shop/checkout.py"], mentions=[], token_budget=3000,
+                            map_tokens=500)
+    assert result.tokens == count_tokens(result.text) <= 3000
+    assert "[shop/long.py has 2400 lines, more than fits here: lines 1-" in result.text
+    assert "read_file tool" in result.text and "shop/long.py (lines 1-" in result.text
+    assert "shop/checkout.py" in result.text  # the other in-scope file is still there
+
+
+def test_context_budget_follows_the_model_window_and_the_seed_cap() -> None:
+    from germinate.context.window import UNKNOWN_MODEL_CONTEXT, context_tokens
+    from germinate.llm.transport import input_window
+
+    assert input_window("openai/gpt-4o-mini") == 128_000  # litellm's bundled table, offline
+    assert context_tokens(128_000) == 64_000
+    assert context_tokens(128_000, cap=20_000) == 20_000
+    assert context_tokens(input_window("scripted/x.yaml")) == UNKNOWN_MODEL_CONTEXT

@@ -67,6 +67,7 @@ def test_deploy_lists_the_three_deployments_with_the_seed_schedule(
     repo = repo_factory({"seed.yaml": (EXAMPLE / "seed.yaml").read_text()})
     assert main(["deploy", str(repo), "--list"]) == 0
     out = capsys.readouterr().out
-    assert "growth-cycle/on-demand: on demand" in out
-    assert "grow/scheduled: cron='0 */6 * * *'" in out
+    assert "growth-cycle/on-demand\n  schedule:   on demand only" in out
+    assert "grow/scheduled\n  schedule:   cron '0 */6 * * *' (UTC)" in out
+    assert "timedelta" not in out and "DateTime(" not in out
     assert "intake/poll" in out and str(repo) in out

@@ -1,0 +1,224 @@
+"""Gate false-positive benchmark (issue 12): real human history through ``germinate gate``.
+
+For each real project fetched for measuring (``/work/.mirror/<owner+name>/repo``, cloned to a
+temporary folder; nothing is vendored), the last N non-merge commits by people (bots left
+out) are replayed: ``germinate init`` writes the seed at the parent of the oldest replayed
+commit (what a team adopting Germinate then would get), and every commit is judged with
+``germinate gate --base C^ --head C --seed SEED --json`` in a subprocess with a clean
+environment (static gates: ``--no-tests``; ``--tests`` adds the test run).
+
+Each blocking finding is classified by the rule its gate enforces:
+
+- **fair, seed**: the seed states the rule and the commit breaks it (writes outside
+  ``automation_contract.ai_access.write_paths`` or to CI config, more than the change budget,
+  a new runtime package off the allowlist, a size limit crossed, tests deleted or weakened,
+  a binary or symlink added);
+- **false finding**: the gate claims something the commit does not do (a "secret" that is no
+  key, a parse error in valid Python, dev tooling called "a new runtime package"...). A commit
+  whose every blocking finding is false is a **false positive** (the verdict is wrong); one
+  also blocked for a fair reason is counted apart. Every block is printed with its evidence
+  for a person to check the classification.
+
+Run: ``python tests/benchmarks/bench_gate_history.py [--commits 60] [--tests] [PROJECT...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+MIRRORS = Path("/work/.mirror")
+PROJECTS = ("more-itertools+more-itertools", "pallets+itsdangerous", "tkem+cachetools", "python-humanize+humanize")
+BOTS = ("[bot]", "dependabot", "pre-commit-ci", "github-actions", "renovate")
+GERMINATE = Path(sys.executable).with_name("germinate")
+# Gates whose blocks enforce a rule the seed states: a block is the seed speaking.
+SEED_RULES = {
+    "write_paths": "writes outside automation_contract.ai_access.write_paths, or CI/seed files",
+    "change_budget": "more than execution.change_budget",
+    "dependencies": "a new runtime package not on the allowlist, or a non-index source",
+    "file_types": "adds a binary or symlink",
+    "file_length": "takes a file across the fitted limit or past its allowance",
+    "function_length": "takes a function across the fitted limit or past its allowance",
+    "complexity": "takes a function across the fitted complexity limit",
+    "tests_kept": "deletes or renames away a test",
+    "tests_not_skipped": "adds a skip/xfail or deselects tests",
+    "assertions_kept": "a changed test checks less",
+    "forbidden_imports": "an import the seed forbids",
+    "tests_pass": "tests fail",
+    "coverage_floor": "coverage below the floor",
+    "coverage_no_decrease": "coverage fell",
+}
+# Gates whose findings claim a fact about the code: a block where the fact is false is a
+# false positive. Secrets never come from a seed rule a human commit would knowingly break.
+FACT_GATES = {"secrets", "syntax"}
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def clean_env(home: Path) -> dict[str, str]:
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "TMPDIR") if k in os.environ}
+    return {**env, "HOME": str(home), "GERMINATE_HOME": str(home / "germinate"),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+
+def human_commits(repo: Path, count: int) -> list[str]:
+    """The newest ``count`` non-merge commits by people, oldest first."""
+    out = git(repo, "log", "--no-merges", "--format=%H%x09%an%x09%ae", "-n", str(count * 3))
+    picked = []
+    for line in out.splitlines():
+        sha, name, email = line.split("\t")
+        if not any(b in f"{name} {email}".lower() for b in BOTS) and git(repo, "rev-list", "--parents", "-n1", sha).count(" ") == 1:
+            picked.append(sha)
+        if len(picked) == count:
+            break
+    return picked[::-1]
+
+
+def seed_at(repo: Path, sha: str, home: Path, dest: Path) -> Path:
+    """``germinate init`` on a checkout of ``sha``: the seed a team adopting Germinate then would get."""
+    tree = dest / "init-checkout"
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(repo), str(tree)], check=True)
+    git(tree, "checkout", "-q", sha)
+    proc = subprocess.run([str(GERMINATE), "init", str(tree)], env=clean_env(home), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"germinate init failed on {repo.name}@{sha[:10]}: {proc.stderr}")
+    seed = dest / "seed.yaml"
+    seed.write_text((tree / "seed.yaml").read_text())
+    return seed
+
+
+def gate(repo: Path, sha: str, seed: Path, home: Path, tests: bool) -> dict:
+    args = [str(GERMINATE), "gate", "--repo", str(repo), "--base", f"{sha}^", "--head", sha, "--seed", str(seed),
+            "--json", *([] if tests else ["--no-tests"])]
+    proc = subprocess.run(args, env=clean_env(home), capture_output=True, text=True, timeout=1800)
+    try:
+        return json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        return {"verdict": "error", "error": proc.stderr[-500:], "gates": []}
+
+
+def runtime_at(repo: Path, sha: str) -> set[str]:
+    """The runtime packages the project declares at ``sha`` (as ``germinate init`` reads them)."""
+    import tomllib
+
+    from germinate.seed.project_deps import runtime_dependencies
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("pyproject.toml", "setup.cfg", "setup.py", "requirements.txt", "Pipfile"):
+            text = subprocess.run(["git", "show", f"{sha}:{name}"], cwd=repo, capture_output=True, text=True)
+            if text.returncode == 0:
+                (Path(tmp) / name).write_text(text.stdout)
+        try:
+            pyproject = tomllib.loads((Path(tmp) / "pyproject.toml").read_text())
+        except (OSError, tomllib.TOMLDecodeError):
+            pyproject = {}
+        return set(runtime_dependencies(Path(tmp), pyproject))
+
+
+def _named_packages(evidence: list[str]) -> set[str]:
+    found = set()
+    for line in evidence:
+        found.update(re.findall(r"package '([^']+)'", line))
+        listed = re.search(r"new packages \(([^)]*)\)", line)
+        if listed:
+            found.update(p.strip() for p in listed.group(1).split(","))
+    return found
+
+
+def classify(report: dict, runtime: set[str]) -> tuple[str, list[str]]:
+    """(pass | approval | fair | fair_false_finding | false_positive | error, causes).
+
+    ``false_positive``: every blocking finding is false, so the verdict itself is wrong;
+    ``fair_false_finding``: blocked rightly by the seed, but one of the findings is false.
+    """
+    if report["verdict"] == "error":
+        return "error", [report.get("error", "")[:200]]
+    blocks = [g for g in report["gates"] if not g["passed"] and g["severity"] == "block"]
+    if not blocks:
+        return ("approval" if report["verdict"] == "needs_approval" else "pass"), []
+    causes, false = [], set()
+    for g in blocks:
+        causes.append(f"{g['name']}: {g['evidence'][0] if g['evidence'] else g['message']}"[:160])
+        named = _named_packages(g["evidence"])
+        if g["name"] in FACT_GATES or g["name"] not in SEED_RULES:
+            false.add(g["name"])
+        elif g["name"] == "dependencies" and named and not named & runtime:  # "a new runtime package"
+            false.add(g["name"])
+            causes.append(f"  (false: not runtime packages at the head: {', '.join(sorted(named))})")
+    if not false:
+        return "fair", causes
+    return ("false_positive" if len(false) == len(blocks) else "fair_false_finding"), causes
+
+
+def replay(name: str, count: int, tests: bool, work: Path) -> Counter[str]:
+    mirror = MIRRORS / name / "repo"
+    repo = work / name
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(mirror), str(repo)], check=True)
+    commits = human_commits(repo, count)
+    home = work / f"home-{name}"
+    seed = seed_at(repo, f"{commits[0]}^", home, work / f"seed-{name}")
+    print(f"\n## {name}: {len(commits)} human non-merge commits, {commits[0][:10]}..{commits[-1][:10]}; "
+          f"seed from 'germinate init' at {commits[0][:10]}^")
+    tally: Counter[str] = Counter()
+    gate_counts: Counter[str] = Counter()
+    started = time.perf_counter()
+    for sha in commits:
+        report = gate(repo, sha, seed, home, tests)
+        kind, causes = classify(report, runtime_at(repo, sha))
+        tally[kind] += 1
+        subject = git(repo, "log", "-1", "--format=%s", sha).strip()[:60]
+        for cause in causes:
+            gate_counts[f"{kind}:{cause.split(':', 1)[0]}"] += 1
+        if kind not in ("pass",):
+            print(f"  {sha[:10]} {kind:<18} {subject}", flush=True)
+            for cause in causes:
+                print(f"      - {cause}")
+    elapsed = time.perf_counter() - started
+    total = sum(tally.values())
+    print(f"  result: {_summary(tally)}; {elapsed:.0f} s ({elapsed / total:.1f} s per gate)")
+    print(f"  blocks by gate: {dict(sorted(gate_counts.items()))}")
+    return tally
+
+
+def _summary(tally: Counter[str]) -> str:
+    total = sum(tally.values())
+    return (f"{total} commits: {tally['pass']} pass, {tally['approval']} need approval, {tally['fair']} fair blocks, "
+            f"{tally['fair_false_finding']} fair blocks with a false finding "
+            f"({tally['fair_false_finding'] / total:.1%}), {tally['false_positive']} false positives "
+            f"({tally['false_positive'] / total:.1%}), {tally['error']} errors")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("projects", nargs="*", default=list(PROJECTS[:2]))
+    parser.add_argument("--commits", type=int, default=60)
+    parser.add_argument("--tests", action="store_true", help="run the tests too (builds each project's venv)")
+    args = parser.parse_args()
+    missing = [p for p in args.projects if not (MIRRORS / p / "repo").exists()]
+    if missing:
+        print(f"skipped: no mirror for {', '.join(missing)} under {MIRRORS}")
+        args.projects = [p for p in args.projects if p not in missing]
+    grand: Counter[str] = Counter()
+    with tempfile.TemporaryDirectory(prefix="gate-history-") as tmp:
+        for name in args.projects:
+            grand += replay(name, args.commits, args.tests, Path(tmp))
+    total = sum(grand.values())
+    if total:
+        print(f"\nall: {_summary(grand)}")
+    return 1 if grand["error"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Budgets bounded to one call, over real HTTP (litellm's ``openai/`` provider against the
+loopback fake that counts requests): every request carries ``max_tokens`` sized to what is
+left; parallel cycles reserve atomically; a timeout records what it may have cost; a
+``kill -9`` mid-call loses no spend and a resume repeats no answered call."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from germinate.errors import BudgetExceeded
+from germinate.llm import Gateway, LLMError, ledger_rows
+from germinate.seed import Seed
+from germinate.store import Store
+from tests.fakes.openai_server import FakeOpenAI, Reply
+
+PROMPT = [{"role": "system", "content": "You plan."}, {"role": "user", "content": "Plan ticket local-1."}]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        monkeypatch.setenv("OPENAI_API_BASE", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-test")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        yield server
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.open(url=f"sqlite:///{tmp_path / 'state.db'}")
+
+
+def seed(budgets: dict[str, Any] | None = None, **models: Any) -> Seed:
+    data: dict[str, Any] = {"project": {"name": "demo"},
+                            "models": {"default": "openai/gpt-4o-mini", "max_retries": 0, **models}}
+    if budgets:
+        data["budgets"] = budgets
+    return Seed.model_validate(data)
+
+
+def test_every_request_carries_max_tokens_sized_to_the_budget_left(fake: FakeOpenAI, store: Store) -> None:
+    budgets = {"per_cycle": {"tokens": 1300}, "per_run": {"tokens": 100_000}}
+    gw = Gateway(seed(budgets, max_output_tokens={"reviewer": 700}), store, project="demo", cycle_id="c1",
+                 run_id="r1")
+    fake.enqueue(Reply(content="one", prompt_tokens=20, completion_tokens=700),
+                 Reply(content="two", prompt_tokens=20, completion_tokens=500))
+    gw.call("reviewer", PROMPT, None)
+    gw.call("reviewer", PROMPT + [{"role": "user", "content": "again"}], None)
+    first, second = (r["max_tokens"] for r in fake.requests)
+    assert first == 700  # the role's cap from the seed
+    assert 1300 - 720 - 60 <= second <= 1300 - 720 - 5  # what the cycle has left after the prompt
+    with pytest.raises(BudgetExceeded, match="per-cycle token budget"):
+        gw.call("reviewer", PROMPT, None)  # too little left for a useful answer: not sent
+    assert len(fake.requests) == 2
+    assert sum(r.tokens_in + r.tokens_out for r in ledger_rows(store, "demo")) <= 1300
+
+
+def test_parallel_cycles_reserve_the_run_budget_atomically(fake: FakeOpenAI, store: Store) -> None:
+    fake.default = Reply(content="slow answer", prompt_tokens=20, completion_tokens=1000, delay=1.0)
+    budgets = {"per_cycle": {"tokens": 100_000}, "per_run": {"tokens": 2100}}
+    outcomes: list[str] = []
+
+    def cycle(n: int) -> None:
+        gw = Gateway(seed(budgets, max_output_tokens={"default": 1000}), store, project="demo",
+                     cycle_id=f"c{n}", run_id="run")
+        try:
+            gw.call("implementer", PROMPT, None)
+            outcomes.append("answered")
+        except BudgetExceeded:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=cycle, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["answered", "answered", "refused"]  # without reservations all 3 went
+    assert len(fake.requests) == 2
+    assert sum(r.tokens_in + r.tokens_out for r in ledger_rows(store, "demo")) <= 2100
+
+
+def test_a_timeout_records_what_the_call_may_have_cost(fake: FakeOpenAI, store: Store) -> None:
+    fake.enqueue(Reply(content="late", delay=3.0))
+    gw = Gateway(seed(timeout_seconds=0.5, max_output_tokens={"default": 300}), store, project="demo",
+                 cycle_id="c1", run_id="r1")
+    with pytest.raises(LLMError, match="Timeout"):
+        gw.call("tester", PROMPT, None)
+    (row,) = ledger_rows(store, "demo")
+    assert row.outcome == "timeout" and row.latency_ms >= 400
+    assert row.tokens_in > 0 and row.tokens_out == 300 and row.output_known is False
+    assert row.cost_usd > 0  # priced at the most it could have been
+
+
+SCRIPT = """
+import sys
+from pathlib import Path
+from germinate.llm import Gateway
+from germinate.llm.ledger import interrupt_pending
+from germinate.seed import Seed
+from germinate.store import Store
+
+store = Store.open(url=sys.argv[1])
+interrupt_pending(store, "demo", "c1")  # what a resumed cycle does first (it holds the lease)
+seed = Seed.model_validate({"project": {"name": "demo"},
+                            "models": {"default": "openai/gpt-4o-mini", "max_retries": 0}})
+gw = Gateway(seed, store, project="demo", cycle_id="c1", run_id="r1", archive_dir=Path(sys.argv[2]))
+print(gw.call("architect", [{"role": "user", "content": "Plan ticket local-1."}], None), flush=True)
+print(gw.call("tester", [{"role": "user", "content": "Write the tests."}], None), flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_mid_call_loses_no_spend_and_repeats_no_answered_call(fake: FakeOpenAI, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    args = [sys.executable, "-c", SCRIPT, url, str(tmp_path / "llm")]
+    fake.enqueue(Reply(content="the plan", prompt_tokens=30, completion_tokens=40),
+                 Reply(content="never seen", delay=60))
+    proc = subprocess.Popen(args, env=env, cwd=tmp_path, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while len(fake.requests) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    _, err = proc.communicate(timeout=30)
+    assert len(fake.requests) == 2, err
+    store = Store.open(url=url)
+    rows = ledger_rows(store, "demo")
+    assert [(r.role, r.outcome) for r in rows] == [("architect", "ok"), ("tester", "pending")]
+    assert rows[1].tokens_in > 0 and rows[1].tokens_out > 0  # the call in flight is on record
+
+    fake.enqueue(Reply(content="the tests", prompt_tokens=30, completion_tokens=50))
+    again = subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.split("\n")[:2] == ["the plan", "the tests"]
+    assert len(fake.requests) == 3  # the architect's answered call was replayed, not sent again
+    rows = ledger_rows(store, "demo")
+    assert [(r.role, r.outcome) for r in rows] == [("architect", "ok"), ("tester", "interrupted"),
+                                                   ("tester", "ok")]
+    assert rows[1].output_known is False and rows[1].cost_usd > 0  # its spend kept, marked at most
