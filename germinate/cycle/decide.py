@@ -1,6 +1,6 @@
 """The decide stage's logic: gates + merge policy + checkpoints -> an outcome. Prefect-free.
 
-Only code decides what lands (DESIGN.md, principle 1): the reviewer's verdict and the
+Only code decides what lands (models propose; only code decides): the reviewer's verdict and the
 maintainer's advice reach this module only as gate results and as ``advisory`` text.
 
 Outcomes:

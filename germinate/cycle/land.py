@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from germinate.cycle.act import describe_change
 from germinate.cycle.decide import Approval, ApproveMode, decide
-from germinate.cycle.evidence import evaluate, run_gates
+from germinate.cycle.evidence import evaluate, prove, run_gates, ticket_gates
 from germinate.cycle.log import commit_growth_records
 from germinate.cycle.records import record_decision
 from germinate.errors import GerminateError, RepoError, WriteRefused
@@ -188,9 +188,11 @@ def _rebase_and_redecide(
     if approval is not None and approval.action == "approve" and not _still_approved(loaded, change, rebased):
         approval = None  # the person approved other content: ask again, never land on the old answer
         note += "; the rebase changed what was approved, so a person is asked again"
-    evaluation = evaluate(repo, loaded, rebased)
+    # re-measured as a new candidate: tests, gates and the ticket's proof on the rebased commit
+    evaluation = prove(repo, loaded, plan, rebased, evaluate(repo, loaded, rebased))
     gates = run_gates(repo, loaded, rebased, evaluation=evaluation, before=before, ticket=plan.ticket,
                       approved=approval is not None and approval.action == "approve")
+    gates += ticket_gates(loaded, plan, rebased, evaluation)
     again = decide(cycle_id=decision.cycle_id, ticket=plan.ticket, change=rebased, gates=gates,
                    reward=decision.reward, seed=loaded.seed, approve_mode=approve_mode, approval=approval,
                    advisory=decision.advisory)
