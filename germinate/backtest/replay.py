@@ -50,10 +50,12 @@ def hidden_tests(source: Path, scratch: Path, loaded: LoadedSeed, commit: PastCo
 
 
 def rounds(scratch: Path, base: str, head: str) -> int:
-    """Implementer rounds: the commits on the change's branch above its base."""
+    """Implementer rounds: the act rounds' commits on the change's branch above its base
+    (landing's growth-record commit is not a round)."""
     if not base or not head:
         return 0
-    return int(run_git(scratch, "rev-list", "--count", f"{base}..{head}").strip() or 0)
+    subjects = run_git(scratch, "log", "--format=%s", f"{base}..{head}").splitlines()
+    return sum(s.startswith("germinate: ") and " round " in s for s in subjects)
 
 
 def score(commit: PastCommit, report: CycleReport, seconds: float, hidden: tuple[str, str],

@@ -94,9 +94,21 @@ def prepare(source: Path, commit: PastCommit, *, seed_file: Path | None, model: 
     return worktree
 
 
+REFACTOR_WORDS = ("cleanup", "clean up", "clean-up", "refactor", "rename", "typo", "style", "lint", "tidy")
+FIX_WORDS = ("fix", "bug", "correct", "issue", "regression")
+
+
+def plan_kind(subject: str) -> str:
+    """The kind an architect would give the commit, guessed from its subject (the oracle's plan)."""
+    words = subject.lower()
+    if any(w in words for w in REFACTOR_WORDS):
+        return "refactor"
+    return "fix" if any(w in words for w in FIX_WORDS) else "feature"
+
+
 def oracle_transcript(dest: Path, commit: PastCommit, answer: str) -> Path:
     """A scripted transcript whose implementer answers with ``answer`` (the true commit)."""
-    kind = "fix" if any(w in commit.subject.lower() for w in ("fix", "bug", "correct")) else "feature"
+    kind = plan_kind(commit.subject)
     plan = {"summary": commit.subject or commit.sha, "acceptance_criteria": [commit.subject or "as the commit"],
             "scope": commit.files, "tests_to_add": commit.test_files, "risks": [], "kind": kind}
     approve = {"verdict": "approve", "summary": "oracle", "comments": [],

@@ -43,10 +43,14 @@ def changed_test_files(change: Change) -> list[str]:
 
 
 def module_of(path: str) -> str:
-    return ".".join(PurePosixPath(path).with_suffix("").parts)
+    """``tests/test_a.py`` -> ``tests.test_a`` (how junit names the cases of that file);
+    ``tests/__init__.py`` -> ``tests``: a package's shared test code belongs to all its tests."""
+    parts = PurePosixPath(path).with_suffix("").parts
+    return ".".join(parts[:-1] if parts and parts[-1] == "__init__" else parts)
 
 
 def in_modules(case: TestCase, modules: list[str]) -> bool:
+    """Whether the case belongs to one of the modules (its junit classname, any package prefix)."""
     where = case.id.split("::", 1)[0]
     return any(where == m or where.startswith(m + ".") or where.endswith("." + m) for m in modules)
 

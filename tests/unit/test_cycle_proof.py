@@ -59,3 +59,19 @@ def test_the_gate_blocks_without_a_proof_and_names_it_when_there_is_one() -> Non
     some = proof_gate(SEED, plan(), change("pkg/a.py"), ev.model_copy(update={"fail_to_pass": ["t::x"]}))
     assert some is not None and some.passed and "t::x" in some.message
     assert proof_gate(SEED, plan("docs"), change("README.md"), ev) is None
+
+
+def test_a_changed_package_init_counts_for_every_test_of_the_package() -> None:
+    from germinate.cycle.proof import in_modules, module_of
+
+    assert module_of("tests/__init__.py") == "tests" and module_of("tests/test_a.py") == "tests.test_a"
+    assert in_modules(case("tests.test_fifo.FIFOTest::test_clear", "failed"), [module_of("tests/__init__.py")])
+    assert not in_modules(case("tests.test_fifo.FIFOTest::test_clear", "failed"), ["tests.test_lru"])
+
+
+def test_the_oracle_plans_the_kind_an_architect_would() -> None:
+    from germinate.backtest.scratch import plan_kind
+
+    assert plan_kind("Minor cleanups.") == "refactor"
+    assert plan_kind("Fix #387: Handle obj=None") == "fix"
+    assert plan_kind("Bring in windowed_complete") == "feature"
