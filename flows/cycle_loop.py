@@ -134,9 +134,11 @@ def improve_change(state: CycleState, plan: Plan, feedback: str = "") -> tuple[C
         update_progress(state.progress, 50, "testing")
         evaluation = persisted(run_tests_task)(state.repo, state.loaded, change)
         if not evaluation.tests.green:
-            if _fix_round(state, rounds) is None:
+            numbered = _fix_round(state, rounds)
+            if numbered is None:
                 return change, evaluation
             feedback = test_failure_feedback(evaluation)
+            get_run_logger().info("The tests fail: fix round %d of %d\n%s", *numbered, feedback[:1500])
             continue
         evaluation = persisted(proof_task)(state.repo, state.loaded, plan, change, evaluation)
         gates = gates_task(state.repo, state.loaded, plan, change, evaluation, state.before)

@@ -34,13 +34,22 @@ def scripted_for(ticket_id: str, dest: Path) -> Path:
     from examples.demo import TRANSCRIPT
 
     data: dict[str, Any] = yaml.safe_load(TRANSCRIPT.read_text())
-    # three times over: one cycle is held by a freeze label, and the next one may take a fix round
-    # after its tests (gate feedback goes back to the implementer) before the review round
-    data["responses"] = {
-        role: [{**r, "match": r["match"].replace(EPIC, ticket_id)} for r in replies if EPIC in r.get("match", "")] * 3
+    data["responses"] = {  # twice over: one cycle is held by a freeze label, the next one lands
+        role: [{**r, "match": _by_round(r["match"].replace(EPIC, ticket_id))}
+               for r in replies if EPIC in r.get("match", "")] * 2
         for role, replies in data["responses"].items()}
     dest.write_text(yaml.safe_dump(data, sort_keys=False))
     return dest
+
+
+def _by_round(match: str) -> str:
+    """A held cycle ends after its first round: tie each reply to first rounds (no change made
+    yet) or to later ones, so that a cycle's first round gets a first-round reply whatever the
+    cycles before it used."""
+    later = "# The change so far"
+    if match.startswith("(?s)"):
+        return f"(?s){match[4:].split('.*')[0]}.*{later}"
+    return f"(?s){match}(?!.*{later})"
 
 
 def github_target(tmp: Path, fake_url: str, transcript: Path, *, auto_merge: bool = True) -> Path:
