@@ -311,7 +311,7 @@ def _ask_again(state: CycleState, plan: Plan, decision: Decision, change: Change
     answer = wait_for_approval(decision, plan, change.diff, round=100 + n,
                                timeout_minutes=seed.checkpoints.approval_timeout_minutes)
     approval_id = record_approval_task(state.repo, state.cycle_id, answer.action, answer.by, answer.comment,
-                                       change.head_sha)
+                                       change.head_sha, flow_run_id=current_flow_run_id())
     return answer.model_copy(update={"approval_id": approval_id})
 
 

@@ -1,4 +1,7 @@
-"""Running commands that must not outlive a budget (the target's setup, tests, coverage reports).
+"""Running commands that must not outlive a budget: the process layer under the execution seam.
+
+Target code never calls this directly: it goes through ``germinate.environments`` (bubblewrap,
+docker or the opted-in local kind), which builds the command and then runs it here.
 
 Every command runs in its own process group with a wall-clock timeout. On timeout the whole
 group is killed (SIGTERM, then SIGKILL), so a test suite or ``pip install`` that spawned

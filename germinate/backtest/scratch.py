@@ -76,21 +76,22 @@ def ticket_seed(data: dict[str, Any], commit: PastCommit, model: str | None) -> 
 
 
 def prepare(source: Path, commit: PastCommit, *, seed_file: Path | None, model: str | None) -> Path:
-    """The scratch clone with ``backtest`` at the commit's parent plus the ticket's seed commit."""
-    scratch = scratch_path(source)
-    if not (scratch / ".git").exists():
-        scratch.parent.mkdir(parents=True, exist_ok=True)
-        run_git(scratch.parent, "clone", "-q", "--no-hardlinks", str(source), str(scratch))
+    """The scratch clone (Germinate's own working copy, never the user's repository) with
+    ``backtest`` at the commit's parent plus the ticket's seed commit."""
+    worktree = scratch_path(source)
+    if not (worktree / ".git").exists():
+        worktree.parent.mkdir(parents=True, exist_ok=True)
+        run_git(worktree.parent, "clone", "-q", "--no-hardlinks", str(source), str(worktree))
     else:
-        run_git(scratch, "fetch", "-q", str(source), commit.sha)
-    run_git(scratch, "checkout", "-q", "-f", "-B", BRANCH, commit.parent)
-    run_git(scratch, "clean", "-q", "-fdx")
-    seed = ticket_seed(base_seed(scratch, seed_file), commit, model)
-    (scratch / "seed.yaml").write_text(yaml.safe_dump(seed, sort_keys=False), encoding="utf-8")
-    run_git(scratch, "add", "seed.yaml")
-    run_git(scratch, "-c", "user.name=germinate-backtest", "-c", "user.email=backtest@germinate.invalid",
+        run_git(worktree, "fetch", "-q", str(source), commit.sha)
+    run_git(worktree, "checkout", "-q", "-f", "-B", BRANCH, commit.parent)
+    run_git(worktree, "clean", "-q", "-fdx")
+    seed = ticket_seed(base_seed(worktree, seed_file), commit, model)
+    (worktree / "seed.yaml").write_text(yaml.safe_dump(seed, sort_keys=False), encoding="utf-8")
+    run_git(worktree, "add", "seed.yaml")
+    run_git(worktree, "-c", "user.name=germinate-backtest", "-c", "user.email=backtest@germinate.invalid",
             "commit", "-q", "--no-verify", "-m", f"backtest: seed for {commit.sha[:10]}")
-    return scratch
+    return worktree
 
 
 REFACTOR_WORDS = ("cleanup", "clean up", "clean-up", "refactor", "rename", "typo", "style", "lint", "tidy")

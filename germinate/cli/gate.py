@@ -212,6 +212,12 @@ def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree
                    f"blocking static gate(s): {names}")
         dynamic = [not_run(name) for name in sorted(DYNAMIC_GATES)]
         timings["gates_s"] = timings["static_gates_s"]
+    elif run_tests and not static.installs_allowed:
+        why = ("the dependencies gate asks a person first: installing the change would run the new "
+               "packages' code before anyone approved them")
+        stopped = f"tests not run: {why}"
+        dynamic = [not_run(name, why) for name in sorted(DYNAMIC_GATES)]
+        timings["gates_s"] = timings["static_gates_s"]
     else:
         try:
             if run_tests:

@@ -95,7 +95,9 @@ def _land(repo: Path, loaded: Any, store: Any, forge: Any, args: argparse.Namesp
 
         record_approval(store, cycle.id, "approve", args.by or getpass.getuser(), args.comment, head)
     print(f"landing change request {change.id} ({change.branch}, cycle {cycle.id}) onto {default}")
-    results, report = _judge(repo, base, head, approved=_approved(store, cycle.id, head))
+    reviewers = loaded.seed.automation_contract.merge_policy.require_human_review_from
+    approved = _approved(store, cycle.id, head, reviewers)
+    results, report = _judge(repo, base, head, approved=approved)
     print(_table(report, results))
     from germinate.policy import verdict
 
@@ -103,9 +105,10 @@ def _land(repo: Path, loaded: Any, store: Any, forge: Any, args: argparse.Namesp
     if outcome == "blocked":
         print(f"not landed: blocked by {', '.join(r.name for r in results if not r.passed and r.severity == 'block')}")
         return EXIT_BLOCKED
-    if outcome == "needs_approval" or not _approved(store, cycle.id, head) and not \
-            loaded.seed.automation_contract.merge_policy.allow_auto_merge:
-        print(f"not landed: a person's approval is needed for {head[:12]}. "
+    if not approved and (outcome == "needs_approval" or reviewers
+                         or not loaded.seed.automation_contract.merge_policy.allow_auto_merge):
+        who = f" from one of {', '.join(reviewers)} (merge_policy.require_human_review_from)" if reviewers else ""
+        print(f"not landed: a person's approval{who} is needed for {head[:12]}. "
               f"Fix: germinate land {change.id} --approve [--by NAME]")
         return EXIT_APPROVAL
     return _merge(repo, loaded, store, forge, change, cycle, base, head, results)
@@ -134,11 +137,13 @@ def _find(store: Any, forge: Any, wanted: str) -> tuple[Any, Any]:
     return change, cycle
 
 
-def _approved(store: Any, cycle_id: str, head: str) -> bool:
+def _approved(store: Any, cycle_id: str, head: str, reviewers: list[str] | None = None) -> bool:
+    """The last answer on record for this cycle and commit is an approval (by a named reviewer
+    when the merge policy names any)."""
     from germinate.cycle.records import approvals_for
 
     rows = [r for r in approvals_for(store, cycle_id) if r.head_sha == head]
-    return bool(rows) and rows[-1].action == "approve"
+    return bool(rows) and rows[-1].action == "approve" and (not reviewers or rows[-1].by in reviewers)
 
 
 def _judge(repo: Path, base: str, head: str, *, approved: bool) -> tuple[list[Any], dict[str, Any]]:

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="auto: follow the seed's merge policy and checkpoints; human: approve every change")
     p.add_argument("--ticket", default=None, help="run one cycle on this ticket id instead")
     p.epilog = ("exit codes: 0 every cycle ended in a decision; 1 refused to start (bad seed, missing key, "
-                "a ticket another run holds); 2 bad command line; 3 a cycle failed (an error, not a decision)")
+                "a ticket another run holds); 2 bad command line; 3 an error: a cycle failed (not a decision), or no "
+                "sandbox can run the target's code")
     p.set_defaults(func=run)
 
 
@@ -68,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
 
 # Exit codes of ``germinate run`` (docs/operations.md): 0 every cycle ended in a decision (landed,
 # proposed, rejected, deferred, nothing to do); 1 Germinate refused to start (bad seed, missing
-# key, a ticket another run holds...); 2 bad command line; 3 a cycle failed (an error, not a
-# decision: its report says why); 130 interrupted.
+# key, a ticket another run holds...); 2 bad command line; 3 an error: a cycle failed (not a
+# decision: its report says why) or no sandbox can run the target's code; 130 interrupted.
 EXIT_CYCLE_FAILED = 3
 
 

@@ -1,6 +1,6 @@
 """The decide stage's logic: gates + merge policy + checkpoints -> an outcome. Prefect-free.
 
-Only code decides what lands (DESIGN.md, principle 1): the reviewer's verdict and the
+Only code decides what lands (docs/architecture.md): the reviewer's verdict and the
 maintainer's advice reach this module only as gate results and as ``advisory`` text.
 
 Outcomes:
@@ -54,7 +54,7 @@ def human_reasons(seed: Seed, gates: list[GateResult], approve_mode: ApproveMode
     """Why a person must look before this change lands (empty: nobody needs to)."""
     reasons = [f"{g.name}: {g.message}" for g in gates if not g.passed and g.severity == "needs_approval"]
     if approve_mode == "human":
-        reasons.append("run started with --approve human")
+        reasons.append("this run asked for a person on every change (approve=human)")
     policy = seed.automation_contract.merge_policy
     if policy.allow_auto_merge and policy.require_human_review_from:
         reasons.append("merge policy requires review from " + ", ".join(policy.require_human_review_from))
@@ -118,6 +118,7 @@ def decide(
             reason=reason, gates=gates, reward=reward, base_sha=change.base_sha,
             head_sha=change.head_sha, branch=change.branch, advisory=advisory,
             approval_id=approval.approval_id if approval else None,
+            approval_action=approval.action if approval else "", approval_by=approval.by if approval else "",
         )
 
     problem = _change_problem(change)

@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict
 
 from germinate.cycle.act import describe_change
 from germinate.cycle.decide import Approval, ApproveMode, decide
-from germinate.cycle.evidence import evaluate, run_gates
+from germinate.cycle.evidence import evaluate, prove, run_gates, ticket_gates
 from germinate.cycle.log import commit_growth_records
+from germinate.cycle.proof import TICKET_PROOF
 from germinate.cycle.records import record_decision
 from germinate.errors import GerminateError, RepoError, WriteRefused
 from germinate.forge.body import change_request_body
@@ -189,8 +190,13 @@ def _rebase_and_redecide(
         approval = None  # the person approved other content: ask again, never land on the old answer
         note += "; the rebase changed what was approved, so a person is asked again"
     evaluation = evaluate(repo, loaded, rebased)
+    proven = any(g.name == TICKET_PROOF for g in decision.gates)  # the same gates as the first decision
+    if proven:
+        evaluation = prove(repo, loaded, plan, rebased, evaluation)
     gates = run_gates(repo, loaded, rebased, evaluation=evaluation, before=before, ticket=plan.ticket,
                       approved=approval is not None and approval.action == "approve")
+    if proven:
+        gates += ticket_gates(loaded, plan, rebased, evaluation)
     again = decide(cycle_id=decision.cycle_id, ticket=plan.ticket, change=rebased, gates=gates,
                    reward=decision.reward, seed=loaded.seed, approve_mode=approve_mode, approval=approval,
                    advisory=decision.advisory)

@@ -85,21 +85,24 @@ def set_ticket_status(store: Store, project: str, ticket: Ticket, status: str, *
 def ticket_statuses(store: Store, project: str) -> dict[str, str]:
     """ticket id -> status as the plan stage's queue sees it.
 
-    ``leased`` while another run's live cycle holds the ticket; a ticket left ``in_progress``
-    by a killed cycle (no live lease) is ``resume``; a ``deferred`` ticket is ``retry`` until it
-    has had ``MAX_TICKET_ATTEMPTS`` cycles.
+    ``leased`` while another run's live cycle holds the ticket; a ticket whose cycle is still
+    ``running`` but no live run holds it (a killed cycle) is ``resume``; a ``deferred`` ticket is
+    ``retry`` until it has had ``MAX_TICKET_ATTEMPTS`` cycles. (``in_progress`` with a finished
+    cycle, e.g. a change request waiting for review, stays settled.)
     """
     from germinate.cycle.lease import live_holders
 
     held = live_holders(store, project)
     with store.session() as s:
         rows = list(s.scalars(select(TicketRow).where(TicketRow.project == project)))
+        running = set(s.scalars(select(CycleRow.ticket_id).where(CycleRow.project == project,
+                                                                  CycleRow.status == "running")))
     statuses: dict[str, str] = {}
     for r in rows:
         status = r.status
         if r.ticket_id in held:
             status = "leased"
-        elif status == "in_progress":
+        elif status == "in_progress" and r.ticket_id in running:
             status = "resume"
         elif status == "deferred" and (r.attempts or 0) < MAX_TICKET_ATTEMPTS:
             status = "retry"

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+PREFIX = "germinate-"
+STALE_S = 600.0  # far longer than the moment between creating a group and entering it
 
 
 def _writable_root() -> Path | None:
@@ -24,6 +26,14 @@ def _writable_root() -> Path | None:
         if usable and (root.name == "pids" or "pids" in _text(root / "cgroup.subtree_control")):
             return root
     return None
+
+
+def _sweep(root: Path) -> None:
+    """Remove empty groups a killed Germinate left behind (rmdir refuses a group with processes)."""
+    for stale in root.glob(f"{PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if time.time() - stale.stat().st_mtime > STALE_S:
+                stale.rmdir()
 
 
 def _text(path: Path) -> str:
@@ -37,9 +47,10 @@ def _text(path: Path) -> str:
 def pids_limit(limit: int) -> Iterator[Callable[[], None] | None]:
     """A ``preexec_fn`` that moves the child into a fresh cgroup capped at ``limit`` processes (or None)."""
     root = _writable_root() if limit and os.geteuid() == 0 else None
-    group = root / f"germinate-{uuid.uuid4().hex[:12]}" if root else None
+    group = root / f"{PREFIX}{uuid.uuid4().hex[:12]}" if root else None
     try:
-        if group is not None:
+        if root is not None and group is not None:
+            _sweep(root)
             group.mkdir()
             (group / "pids.max").write_text(str(limit))
     except OSError:

@@ -297,7 +297,11 @@ class Gateway:
             return replayed, 0.0
         attempts = self.seed.models.max_retries + 1
         for attempt in range(attempts):
-            timeout = self.clock.call_timeout(self.seed.models.timeout_seconds, ctx.role)
+            try:
+                timeout = self.clock.call_timeout(self.seed.models.timeout_seconds, ctx.role)
+            except BudgetExceeded as exc:
+                self._record(model, messages, ctx, "budget", None, 0.0, str(exc))
+                raise
             row_id, max_tokens = self._reserve(model, messages, ctx)
             self._pending = row_id
             started = time.perf_counter()

@@ -7,16 +7,36 @@ candidates (``scout``), the ``Snapshot``/``Evaluation`` of a commit or change (`
 and the reward between two measurements (``reward``). Prefect-free: ``tasks/sense.py`` wraps it.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from germinate.metrics.coverage import diff_coverage
 from germinate.metrics.radon import measure_complexity
 from germinate.metrics.reward import compute_reward
 from germinate.metrics.scout import scout
-from germinate.metrics.snapshot import (
-    evaluate_change,
-    measure_tests,
-    record_snapshot,
-    take_snapshot,
-)
+
+# The snapshot (and with it the store and SQLAlchemy) loads on first use (PEP 562): a gate
+# importing ``germinate.metrics.coverage`` must not pull the store, or every command that
+# lists the gates (``germinate validate``) starts slowly.
+_SNAPSHOT = frozenset({"evaluate_change", "measure_tests", "record_snapshot", "take_snapshot"})
+
+if TYPE_CHECKING:
+    from germinate.metrics.snapshot import (
+        evaluate_change,
+        measure_tests,
+        record_snapshot,
+        take_snapshot,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SNAPSHOT:
+        raise AttributeError(f"module 'germinate.metrics' has no attribute {name!r}")
+    from germinate.metrics import snapshot
+
+    return getattr(snapshot, name)
+
 
 __all__ = [
     "compute_reward",

@@ -7,6 +7,8 @@ target's environment. ``import_problems`` names the module and the seed key that
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
+from pathlib import Path
 
 from germinate.models import TestRun
 
@@ -20,21 +22,36 @@ def missing_modules(tests: TestRun) -> dict[str, list[str]]:
     for case in tests.cases:
         if case.outcome == "error":
             for match in _MISSING.finditer(case.message):
-                found.setdefault(match.group(1).split(".")[0], []).append(case.id)
+                found.setdefault(match.group(1), []).append(case.id)
     if not found:
         for match in _MISSING.finditer(tests.log_tail):
-            found.setdefault(match.group(1).split(".")[0], []).append("the test run")
+            found.setdefault(match.group(1), []).append("the test run")
     return found
 
 
-def import_problems(tests: TestRun) -> list[str]:
+def own_packages(worktree: Path) -> set[str]:
+    """Top-level packages and modules the repository itself holds (flat or ``src/`` layout)."""
+    roots = [worktree, worktree / "src"]
+    return {p.name for root in roots if root.is_dir() for p in root.iterdir()
+            if p.is_dir() and (p / "__init__.py").is_file()} | {
+        p.stem for p in worktree.glob("*.py")}
+
+
+def import_problems(tests: TestRun, own: AbstractSet[str] = frozenset()) -> list[str]:
     """One problem per module the tests could not import, with the fix."""
     problems = []
     for module, where in sorted(missing_modules(tests).items()):
-        shown = ", ".join(sorted(set(where))[:3]) + (f" (+{len(set(where)) - 3} more)" if len(set(where)) > 3 else "")
-        problems.append(
-            f"tests: {len(set(where))} test module(s) fail to import: no module named '{module}' ({shown}). "
-            f"The target's environment lacks a test dependency. Fix: install it in execution.setup_command, "
-            f"e.g. setup_command: \"python -m pip install -e . {module}\" (the distribution name may differ), "
-            "or let 'germinate init --force' read the project's test dependencies")
+        ids = sorted(set(where))
+        shown = ", ".join(ids[:3]) + (f" (+{len(ids) - 3} more)" if len(ids) > 3 else "")
+        head = f"tests: {len(ids)} test module(s) fail to import: no module named '{module}' ({shown}). "
+        if module.split(".")[0] in own:
+            problems.append(head + "It is part of this project: a file its build generates (a version "
+                            "file, compiled extension) is missing where the tests import it. Fix: make "
+                            "execution.setup_command build it, or commit the file")
+            continue
+        top = module.split(".")[0]
+        problems.append(head + f"The target's environment lacks a test dependency. Fix: install it in "
+                        f"execution.setup_command, e.g. setup_command: \"python -m pip install -e . {top}\" "
+                        "(the distribution name may differ), or let 'germinate init --force' read the "
+                        "project's test dependencies")
     return problems

@@ -19,7 +19,7 @@ from germinate.home import project_dir
 from germinate.metrics.coverage import diff_coverage
 from germinate.metrics.execution import ENV_PROBLEM, measure_in_sandbox
 from germinate.metrics.gitstats import git_state
-from germinate.metrics.problems import import_problems
+from germinate.metrics.problems import import_problems, own_packages
 from germinate.metrics.radon import measure_complexity, summarise
 from germinate.metrics.reward import DELETED
 from germinate.metrics.scout import scout
@@ -61,9 +61,10 @@ def health_of(tests: TestRun) -> str:
     return "green" if tests.green else "unknown"
 
 
-def problems_of(tests: TestRun, coverage: CoverageReport, complexity: ComplexityReport) -> list[str]:
+def problems_of(tests: TestRun, coverage: CoverageReport, complexity: ComplexityReport,
+                worktree: Path | None = None) -> list[str]:
     problems = [f"tests: {tests.reason}"] if tests.reason else []
-    problems += import_problems(tests)
+    problems += import_problems(tests, own_packages(worktree) if worktree is not None else set())
     if coverage.reason and tests.status not in ("not_run", "error"):
         problems.append(f"coverage: {coverage.reason}")
     problems += [f"radon: {f.path}: {f.error}" for f in complexity.files.values() if f.error]
@@ -81,7 +82,7 @@ def measure_commit(repo: Path, worktree: Path, loaded: LoadedSeed, sha: str) -> 
     return Snapshot(
         repo=str(repo), commit=sha, seed_hash=loaded.sha256, health=tests_health,  # type: ignore[arg-type]
         tests=tests, coverage=coverage, complexity=complexity, git=git_state(repo, sha),
-        candidates=scout(coverage, complexity, seed), problems=problems_of(tests, coverage, complexity),
+        candidates=scout(coverage, complexity, seed), problems=problems_of(tests, coverage, complexity, worktree),
     )
 
 
@@ -141,7 +142,7 @@ def evaluate_change(repo: Path, worktree: Path, loaded: LoadedSeed, *, base_sha:
     return Evaluation(
         head_sha=head_sha(worktree), base_sha=base_sha, tests=tests, coverage=coverage, complexity=complexity,
         diff_coverage=diff_coverage(coverage, added_lines),
-        problems=[p for p in problems_of(tests, coverage, complexity) if not p.endswith(f": {DELETED}")],
+        problems=[p for p in problems_of(tests, coverage, complexity, worktree) if not p.endswith(f": {DELETED}")],
     )
 
 

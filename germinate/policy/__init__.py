@@ -18,6 +18,8 @@ they are known. How a caller (``germinate gate``, the cycle loop) uses them::
         give up on this candidate   # test infrastructure. No fix round.
     elif static.blocked:        # e.g. file_length: nothing runs; the model may fix and retry
         send static.results back to the model (a fix round), or stop
+    elif not static.installs_allowed:  # a new package waits for a person: do not install it
+        ask the person first (its install would run its code), then test
     else:
         evaluation, base = run the tests in the sandbox
         results = evaluate_gates(..., evaluation=evaluation, base_snapshot=base)  # all gates
@@ -115,6 +117,15 @@ class StaticVerdict:
         """A security gate blocks: the candidate ends here, without a fix round."""
         return any(not r.passed and r.severity == "block" and r.name in SECURITY_GATES for r in self.results)
 
+    @property
+    def installs_allowed(self) -> bool:
+        """The dependency files passed: installing the change may reach the package index.
+
+        False while a new package or build requirement waits for a person: installing it would
+        run its code (build backends, setup scripts) before anyone approved it.
+        """
+        return all(r.passed or r.severity == "warn" for r in self.results if r.name == dependencies.DEPENDENCIES)
+
     def blocking(self) -> list[GateResult]:
         return [r for r in self.results if not r.passed and r.severity == "block"]
 
@@ -183,11 +194,11 @@ def in_gate_order(results: list[GateResult]) -> list[GateResult]:
     return sorted(results, key=lambda r: order.get(r.name, len(order)))
 
 
-def not_run(name: str) -> GateResult:
-    """A dynamic gate skipped because a static gate blocked: the change's code never ran."""
+def not_run(name: str, why: str = "") -> GateResult:
+    """A dynamic gate skipped before the change's code ran (a static gate blocked, or ``why``)."""
     return GateResult(name=name, passed=False, severity="warn",
-                      message="not run: a blocking static gate ended the evaluation before any of the "
-                              "change's code ran (no install, no tests)")
+                      message=f"not run: {why}" if why else "not run: a blocking static gate ended the evaluation "
+                              "before any of the change's code ran (no install, no tests)")
 
 
 def _run(families: tuple[GateFamily, ...], ctx: GateContext) -> list[GateResult]:

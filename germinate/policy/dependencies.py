@@ -58,7 +58,10 @@ def _dependency_paths(ctx: GateContext, side: Side) -> list[str]:
     """Changed dependency files on one side, plus files their ``-r``/``-c`` lines pull in."""
     changed = [p for c in ctx.changes.files if (p := _side_path(c, side)) is not None]
     included: set[str] = set()
-    for path in [p for p in ctx.base_paths() + changed if p.endswith(".txt") and is_dependency_file(p)]:
+    requirement_files = [p for p in dict.fromkeys(ctx.base_paths() + changed)
+                         if p.endswith(".txt") and is_dependency_file(p)]
+    ctx.prefetch(side, requirement_files)
+    for path in requirement_files:
         try:
             included.update(included_files(path, dependency_specs(path, ctx.text(side, path) or "")))
         except Unreadable:

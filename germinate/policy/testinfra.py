@@ -92,7 +92,9 @@ def _table_change(ctx: GateContext, change: FileChange) -> str | None:
 def _plugin_modules(ctx: GateContext) -> dict[str, str]:
     """``{path: conftest}`` of modules the base's conftest files load with ``pytest_plugins``."""
     found: dict[str, str] = {}
-    for conftest in (p for p in ctx.base_paths() if posixpath.basename(p) == "conftest.py"):
+    conftests = [p for p in ctx.base_paths() if posixpath.basename(p) == "conftest.py"]
+    ctx.prefetch("base", conftests)
+    for conftest in conftests:
         tree = ctx.tree("base", conftest)
         for node in tree.body if tree is not None else []:
             targets = getattr(node, "targets", [getattr(node, "target", None)])

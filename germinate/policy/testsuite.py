@@ -128,9 +128,11 @@ def _skip_markers(tree: ast.Module, skip: list[tuple[int, int]] = []) -> list[in
 
 
 def _new_test_spans(head: ast.Module, base: ast.Module | None) -> list[tuple[int, int]]:
-    """Line spans (decorators included) of tests at the head that the base did not have."""
+    """Line spans (decorators included) of tests and classes at the head the base did not have."""
     before = collected_tests(base) if base is not None else {}
-    spans = []
+    old_classes = {n.name for n in base.body if isinstance(n, ast.ClassDef)} if base is not None else set()
+    spans = [(min([n.lineno, *(d.lineno for d in n.decorator_list)]), n.end_lineno or n.lineno)
+             for n in head.body if isinstance(n, ast.ClassDef) and n.name not in old_classes]
     for name, test in collected_tests(head).items():
         if name not in before and ("." not in name or _own_method(head, name)):
             node = test.node
@@ -154,7 +156,10 @@ def check_tests_not_skipped(ctx: GateContext) -> GateResult:
         path, base_path = change.path, change.old_path or change.path
         testish = is_test_module(path) or posixpath.basename(path) == "conftest.py" or (
             path.endswith(".py") and "tests/" in f"/{path}")
-        if testish and path.endswith(".py"):
+        # A new test module's markers can only switch off its own new tests; a new conftest.py
+        # reaches every test below it, so it is judged like any changed file.
+        new_module = change.status == "added" and is_test_module(path)
+        if testish and path.endswith(".py") and not new_module:
             head_tree = ctx.tree("head", path)
             base_tree = ctx.tree("base", base_path)
             # A marker on a test the base did not have switches nothing off: only markers

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 TEST_GROUPS = ("test", "tests", "testing", "dev")
+PRETEND_VERSION = "0.0.0+germinate"
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _TEST_REQUIREMENTS = re.compile(r"(^|/)(requirements[-_/]?(tests?|testing|dev)|(tests?|dev)[-_]requirements)"
                                 r"\.(txt|in)$")
@@ -125,7 +126,19 @@ def test_setup(repo: Path, pyproject: dict[str, Any]) -> TestSetup:
     parts += [_shell_word(p) for p in dict.fromkeys(packages)]
     if len(parts) == 1:
         return TestSetup("", sources)
+    if installable and vcs_versioned(pyproject):
+        # Tests run in a copy without .git: a version read from git would fail the install.
+        parts.insert(0, f"SETUPTOOLS_SCM_PRETEND_VERSION={PRETEND_VERSION}")
+        sources.append("version from git: pretended in the sandbox")
     return TestSetup(" ".join(parts), sources)
+
+
+def vcs_versioned(pyproject: dict[str, Any]) -> bool:
+    """True if the build takes the version from git (setuptools-scm, hatch-vcs and kin)."""
+    requires = " ".join(pyproject.get("build-system", {}).get("requires", [])).lower()
+    tool = pyproject.get("tool", {})
+    return (any(name in requires for name in ("setuptools_scm", "setuptools-scm", "hatch-vcs", "hatch_vcs"))
+            or "setuptools_scm" in tool or tool.get("hatch", {}).get("version", {}).get("source") == "vcs")
 
 
 def _shell_word(spec: str) -> str:

@@ -31,7 +31,7 @@ def type_name(annotation: Any, nested: bool = False) -> str:
         inner = " or ".join(type_name(a) for a in rest)
         return f"{inner} or null" if len(rest) < len(args) else inner
     if origin is Literal:
-        return " | ".join(json.dumps(a) for a in args)
+        return " or ".join(json.dumps(a) for a in args)  # never "|": it would split the table cell
     if origin is list:
         return f"list of {type_name(args[0], nested=True)}"
     if origin is dict:

@@ -85,6 +85,7 @@ def test_runs_list_outcomes_and_the_approval_form(prefect_server: PrefectServer,
                 page.get_by_role("button", name="Resume").click()
                 form = page.get_by_role("dialog")
                 assert "Required, no default" in form.inner_text()
+                assert "started directly, not from a deployment ('germinate run" in form.inner_text()
                 form.get_by_role("button", name="Submit").click()  # nothing chosen: refused
                 form.get_by_text("'action' is a required property").wait_for(timeout=10_000)
                 assert api.get(f"/flow_runs/{run_id}").json()["state"]["type"] == "PAUSED"

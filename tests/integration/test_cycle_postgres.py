@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from examples.demo import make_target
+from examples.demo import TRANSCRIPT, make_target
 from germinate.store import AgentRunRow, CycleRow, Store, WriteRow
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
@@ -28,7 +28,9 @@ def test_a_cycle_lands_on_postgresql_and_status_reads_it(
     prefect_harness: None, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from flows.growth_cycle import growth_cycle
+    from germinate.llm.transcript import reset
 
+    reset(TRANSCRIPT)  # the replay's place is per process: start it from the top
     monkeypatch.setenv("GERMINATE_TARGET_VENV", sys.prefix)
     monkeypatch.setenv("GERMINATE_DATABASE_URL", pg_url)
     repo = make_target(tmp_path / "minicalc")

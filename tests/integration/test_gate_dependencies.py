@@ -87,3 +87,13 @@ def test_outside_allowlist_can_ask_a_person(repo_factory: Any, tmp_path: Path) -
     code, gates, _ = outcome(repo, tmp_path, {"requirements.txt": "attrs\n--extra-index-url https://x.invalid/simple\n"},
                              "index", "--seed", str(lenient))
     assert (code, gates) == (1, {"dependencies": "block"}), "another package source always blocks"
+
+
+def test_nothing_is_installed_before_a_person_approves_a_new_package(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory(FILES)
+    flit = '[build-system]\nrequires = ["flit_core>=3.4"]\nbuild-backend = "flit_core.buildapi"\n'
+    sha = commit(repo, {"pyproject.toml": flit}, "backend")
+    code, report, err = gate(repo, tmp_path, "--head", sha)  # with tests: they must wait for the person
+    assert (code, report["verdict"]) == (2, "needs_approval"), err
+    assert report["tests"] is None and "tests not run" in report["stopped"] and "dependencies" in report["stopped"]
+    assert {g["name"] for g in report["gates"] if g["message"].startswith("not run:")} >= {"tests_pass"}

@@ -117,6 +117,12 @@ def test_a_skip_on_a_new_test_passes_but_on_an_old_one_blocks(repo_factory: Any,
                                 "def test_windows():\n    assert chunked([], 1) == []\n")
     code, failed = _judge(repo_factory, tmp_path, new_skipped, "new-skipped")
     assert (code, failed) == (0, {})
+    new_class = BASE_TESTS + ('\n\n@unittest.skipUnless(False, "slow")\nclass StampedeTests(TestCase):\n'
+                              "    def test_many(self):\n        self.assertTrue(chunked)\n")
+    code, failed = _judge(repo_factory, tmp_path, new_class.replace("from unittest import TestCase",
+                                                                    "import unittest\nfrom unittest import TestCase"),
+                          "new-skipped-class")
+    assert (code, failed) == (0, {})
     old_skipped = BASE_TESTS.replace("def test_plain():", "@pytest.mark.skip\ndef test_plain():")
     code, failed = _judge(repo_factory, tmp_path, old_skipped, "old-skipped")
     assert code == 1 and "1 skip/xfail marker(s) added" in failed["tests_not_skipped"][0]

@@ -96,3 +96,27 @@ def test_a_change_that_became_unsafe_is_not_landed(tmp_path: Path, monkeypatch: 
     proc = germinate(tmp_path / "user", "land", "1", "--repo", str(repo), "--approve", env=env)
     assert proc.returncode == 1 and "blocked by secrets" in proc.stdout
     assert git(repo, "rev-parse", "main") == main_before
+
+
+def test_only_a_named_reviewer_can_land(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, branch = proposed_change(tmp_path, monkeypatch)
+    env = {**shared_venv(), "GERMINATE_HOME": os.environ["GERMINATE_HOME"]}
+    seed = (repo / "seed.yaml").read_text().replace(
+        "allow_auto_merge: false", "allow_auto_merge: false\n    require_human_review_from: [grace]")
+    assert "[grace]" in seed
+    (repo / "seed.yaml").write_text(seed)
+    git(repo, "commit", "-qam", "only grace merges")
+    git(worktrees_of(repo, branch), "rebase", "-q", "main")  # the change starts from the new tip
+    main_before = git(repo, "rev-parse", "main")
+    proc = germinate(tmp_path / "user", "land", "1", "--repo", str(repo), "--approve", "--by", "mallory", env=env)
+    assert proc.returncode == 2 and "from one of grace" in proc.stdout
+    assert git(repo, "rev-parse", "main") == main_before and "AUTOGEN_LOG.md" not in git(
+        repo, "diff", "--name-only", "main", branch)
+    proc = germinate(tmp_path / "user", "land", "1", "--repo", str(repo), "--approve", "--by", "grace", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def worktrees_of(repo: Path, branch: str) -> Path:
+    from germinate.forge.local_merge import worktrees_on
+
+    return worktrees_on(repo, branch)[0]

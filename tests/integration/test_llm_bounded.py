@@ -149,3 +149,20 @@ def test_kill_9_mid_call_loses_no_spend_and_repeats_no_answered_call(fake: FakeO
     assert [(r.role, r.outcome) for r in rows] == [("architect", "ok"), ("tester", "interrupted"),
                                                    ("tester", "ok")]
     assert rows[1].output_known is False and rows[1].cost_usd > 0  # its spend kept, marked at most
+
+
+def test_the_cycle_wall_time_caps_a_hanging_call_and_stops_the_next(fake: FakeOpenAI, store: Store) -> None:
+    from germinate.llm.transport import litellm_module
+
+    litellm_module()  # its first import takes seconds: not part of the cycle's time
+    fake.default = Reply(content="too late", delay=30.0)
+    budgets = {"per_cycle": {"wall_minutes": 0.1}}  # 6 s for the whole cycle
+    gw = Gateway(seed(budgets, timeout_seconds=120), store, project="demo", cycle_id="c1", run_id="r1")
+    started = time.monotonic()
+    with pytest.raises(LLMError, match="Timeout"):
+        gw.call("implementer", PROMPT, None)
+    assert time.monotonic() - started < 20  # the 120 s timeout was lowered to the time left
+    with pytest.raises(BudgetExceeded, match=r"per-cycle time budget.*wall_minutes"):
+        gw.call("implementer", PROMPT, None)
+    assert len(fake.requests) == 1
+    assert [r.outcome for r in ledger_rows(store, "demo")] == ["timeout", "budget"]

@@ -174,3 +174,25 @@ def test_tests_run_on_the_commit_not_on_the_worktree_as_it_happens_to_be(
     run, coverage = measure_tests(repo, Seed.model_validate({"project": {"name": "calc"}}), repo=repo)
     assert (run.status, run.passed, [c.id for c in run.cases]) == ("ok", 1, ["tests.test_calc::test_add"])
     assert coverage.total == 1.0
+
+
+PLANT_REPORT = '''\
+import json, os, pathlib
+
+FAKE = {"files": {"calc.py": {"summary": {"num_statements": 4, "covered_lines": 4},
+                              "missing_lines": [], "executed_lines": [1, 2, 4, 5]}}}
+
+
+def pytest_unconfigure(config):
+    out = pathlib.Path(os.environ["COVERAGE_FILE"]).parent
+    (out / "coverage.json").write_text(json.dumps(FAKE))
+'''
+
+
+def test_a_coverage_report_planted_by_the_tests_is_not_read(witness: Witness) -> None:
+    calc = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
+    repo = make_repo(witness.repo, {"calc.py": calc, "tests/test_calc.py": TEST_CALC, "tests/conftest.py": PLANT_REPORT})
+    done = germinate("sense", str(repo), "--json", env=witness.env(), cwd=repo)
+    assert done.returncode == 0, done.stderr
+    coverage = json.loads(done.stdout)["coverage"]
+    assert coverage["total"] == 0.75 and coverage["files"]["calc.py"]["missing_lines"] == [6]  # measured, not planted

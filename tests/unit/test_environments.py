@@ -158,12 +158,17 @@ def test_bwrap_timeout_takes_setsid_children_with_it(tmp_path: Path) -> None:
 
 
 @needs_bwrap
-def test_bwrap_limits_file_size_and_processes(tmp_path: Path) -> None:
+def test_bwrap_limits_file_size_memory_and_processes(tmp_path: Path) -> None:
     env = BwrapEnvironment(Limits(memory_mb=0, processes=0, file_size_mb=1, open_files=0))
     script = "open('big', 'wb').write(b'x' * (2 * 1024 * 1024))"
     result = env.run([sys.executable, "-c", script], cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, timeout=30,
                      log=tmp_path / "log", writable=[tmp_path], readable=[Path(sys.prefix), Path(sys.base_prefix)])
     assert result.exit_code != 0 and (tmp_path / "big").stat().st_size <= 1024 * 1024
+    small = BwrapEnvironment(Limits(memory_mb=200, processes=0, file_size_mb=0, open_files=0))
+    hog = "try:\n    b = bytearray(400 * 1024 * 1024)\n    print('allocated')\nexcept MemoryError:\n    print('refused')\n"
+    small.run([sys.executable, "-c", hog], cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, timeout=30,
+              log=tmp_path / "log3", writable=[tmp_path], readable=[Path(sys.prefix), Path(sys.base_prefix)])
+    assert (tmp_path / "log3").read_text().strip() == "refused"
     forks = ("import os\nn = 0\ntry:\n    for _ in range(200):\n        if os.fork() == 0:\n"
              "            import time; time.sleep(5); os._exit(0)\n        n += 1\nexcept OSError:\n"
              "    print('limited at', n)\n")

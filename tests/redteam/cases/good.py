@@ -1,6 +1,6 @@
 """Changes that must pass: ordinary, careful work by people and by models."""
 
-from tests.redteam.cases.secrets_labels import GOOD_RED_MODE
+from tests.redteam.cases.secrets_labels import GOOD_COMMIT_LINK, GOOD_RED_MODE
 from tests.redteam.model import Append, Case, Delete, Rename, Replace, Write
 
 CASES = [
@@ -41,6 +41,7 @@ CASES = [
           Replace("src/ledgerly/currencies.py", '    "ANG": ("Netherlands Antillean Guilder", 2),\n', "")),
          "pass"),
     GOOD_RED_MODE,
+    GOOD_COMMIT_LINK,
     Case("allowed-pattern-and-digest", "docs show the seed-allowed example key; a test pins a sha256",
          (Append("docs/usage.md", "\nSet `LEDGERLY_KEY=EXAMPLE_KEY_DOCS` in development.\n"),
           Append("tests/test_reports.py", '\n\nREPORT_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"\n')),
