@@ -254,10 +254,16 @@ def test_sense_task_is_cached_and_publishes_artifacts(repo_factory, shared_venv:
     assert second.name == "Cached" and second.result() == first.result()
     assert any((Path(os.environ["GERMINATE_HOME"]) / "results").iterdir())  # persisted for a resumed run
 
+    wanted = {"sense-metrics-tiny", "sense-hot-spots-tiny"}
+
     async def artifact_keys() -> set[str]:
+        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+        # by key: the session's server holds many artifacts, and one unfiltered page may miss these
+        by_key = ArtifactFilter(key=ArtifactFilterKey(any_=sorted(wanted)))
         async with get_client() as client:
-            return {a.key for a in await client.read_artifacts() if a.key}
+            return {a.key for a in await client.read_artifacts(artifact_filter=by_key) if a.key}
 
     import asyncio
 
-    assert {"sense-metrics-tiny", "sense-hot-spots-tiny"} <= asyncio.run(artifact_keys())
+    assert wanted <= asyncio.run(artifact_keys())
