@@ -9,6 +9,7 @@ no test run, no proof may be among them.
 from __future__ import annotations
 
 import contextvars
+import os
 import subprocess
 import sys
 import threading
@@ -121,3 +122,29 @@ def test_approve_runs_the_tests_then_lands_with_one_approval(target: Path) -> No
     requirements = subprocess.run(["git", "show", "main:requirements.txt"], cwd=target,
                                   capture_output=True, text=True, check=True).stdout
     assert "tomli-w" in requirements
+
+
+def test_no_answer_defers_with_nothing_run(target: Path) -> None:
+    seed = target / "seed.yaml"
+    seed.write_text(seed.read_text().replace("approval_timeout_minutes: 60", "approval_timeout_minutes: 0.05"))
+    subprocess.run(["git", "commit", "-qam", "shorter approval timeout"], cwd=target, check=True)
+    report, _ = run_cycle(target, [])
+    assert report.decision.outcome == "deferred" and "timed out" in report.decision.reason
+    assert report.coverage_after is None
+    assert approvals(target) == ["timeout"]
+
+
+def test_a_later_round_that_changes_the_commit_is_asked_about_again(target: Path) -> None:
+    """The reviewer sends the approved change back once: the new commit is shown again (the write
+    gate checks the approval against the commit that lands), now with its test results."""
+    reset_reviews = yaml.safe_load(TRANSCRIPT.read_text())["responses"]["reviewer"]
+    transcript = Path(os.environ["GERMINATE_MODEL"].removeprefix("scripted/"))
+    data = yaml.safe_load(transcript.read_text())
+    data["responses"]["reviewer"] = reset_reviews  # the reviewer asks for a mass test first
+    transcript.write_text(yaml.safe_dump(data, sort_keys=False))
+    report, seen = run_cycle(target, [{"action": "approve", "comment": "", "by": "ada"},
+                                      {"action": "approve", "comment": "again", "by": "ada"}])
+    assert len(seen) == 2, seen
+    assert _ran_code(seen[0]["tasks"]) == [] and _ran_code(seen[1]["tasks"]), seen
+    assert report.decision.outcome == "merged", report.decision.reason
+    assert approvals(target) == ["approve", "approve"]
