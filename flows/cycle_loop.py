@@ -3,8 +3,8 @@
 The order follows the cost of being wrong. Static gates (paths, sizes, secrets, dependencies)
 read the change without running it: a security verdict ends the candidate before any of its
 code executes; a new package waiting for a person (the dependencies gate) returns to the
-caller, which asks before anything of the change is installed. Then the tests run (in the execution seam), then the gates that need their
-results (coverage, tests weakened, and the ticket's proof: a changed test that fails on the
+caller, which asks before anything of the change is installed. Then the tests run (in the
+execution seam), then the gates that need their results (coverage, tests weakened, and the ticket's proof: a changed test that fails on the
 base and passes with the change, FAIL_TO_PASS), and only a change that passes them all is shown to the
 reviewer, with the test and gate results in its prompt. A blocking gate the implementer can
 fix, or failing tests, go back to it with the evidence (up to ``execution.max_fix_rounds``);

@@ -255,14 +255,10 @@ def _decide_with_people(state: CycleState, plan: Plan, approve: ApproveMode) -> 
     request changes sends the comment to the implementer (at most max_review_rounds + 1 times)."""
     seed = state.loaded.seed
     # a person's review on the branch's open change request (e.g. "changes requested") comes first
-    change, evaluation = improve_change(state, plan, forge_feedback_task(state.repo, state.loaded, state.branch))
-    change, evaluation, approval = _approve_installs(state, plan, change, evaluation)
-    if approval is not None and approval.action != "approve":  # rejected or timed out: nothing ran
-        decision = _decide(state, plan, change, None, approve, approval)
-        return Decided(decision=decision, change=change, evaluation=None, approval=approval)
-    decision = _decide(state, plan, change, evaluation, approve, approval)
+    decided = _improve_and_decide(state, plan, forge_feedback_task(state.repo, state.loaded, state.branch), approve)
     human_rounds = 0
-    while decision.outcome == "awaiting_human":
+    while decided.decision.outcome == "awaiting_human":
+        decision, change, evaluation = decided.decision, decided.change, decided.evaluation
         update_progress(state.progress, 80, "waiting for a person")
         answer = wait_for_approval(decision, plan, change.diff, round=human_rounds, approve=approve,
                                    timeout_minutes=seed.checkpoints.approval_timeout_minutes)
@@ -271,11 +267,20 @@ def _decide_with_people(state: CycleState, plan: Plan, approve: ApproveMode) -> 
         approval = answer.model_copy(update={"approval_id": approval_id})
         if answer.action == "request_changes" and human_rounds < seed.execution.max_review_rounds + 1:
             human_rounds += 1
-            change, evaluation = improve_change(state, plan, human_feedback(answer.comment, answer.by))
-            decision = _decide(state, plan, change, evaluation, approve)
+            decided = _improve_and_decide(state, plan, human_feedback(answer.comment, answer.by), approve)
             continue
         decision = _decide(state, plan, change, evaluation, approve, approval, decision.advisory)
         return Decided(decision=decision, change=change, evaluation=evaluation, approval=approval)
+    return decided
+
+
+def _improve_and_decide(state: CycleState, plan: Plan, feedback: str, approve: ApproveMode) -> Decided:
+    """Improve the change; a new package asks a person before it is installed; then decide."""
+    change, evaluation = improve_change(state, plan, feedback)
+    change, evaluation, approval = _approve_installs(state, plan, change, evaluation)
+    if approval is not None and approval.action != "approve":  # rejected or timed out: nothing ran
+        evaluation = None
+    decision = _decide(state, plan, change, evaluation, approve, approval)
     return Decided(decision=decision, change=change, evaluation=evaluation, approval=approval)
 
 
