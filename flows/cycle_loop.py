@@ -2,8 +2,9 @@
 
 The order follows the cost of being wrong. Static gates (paths, sizes, secrets, dependencies)
 read the change without running it: a security verdict ends the candidate before any of its
-code executes. Then the tests run (in the execution seam), then the gates that need their
-results (coverage, tests weakened, and the ticket's proof: a changed test that fails on the
+code executes; a new package waiting for a person (the dependencies gate) returns to the
+caller, which asks before anything of the change is installed. Then the tests run (in the
+execution seam), then the gates that need their results (coverage, tests weakened, and the ticket's proof: a changed test that fails on the
 base and passes with the change, FAIL_TO_PASS), and only a change that passes them all is shown to the
 reviewer, with the test and gate results in its prompt. A blocking gate the implementer can
 fix, or failing tests, go back to it with the evidence (up to ``execution.max_fix_rounds``);
@@ -23,6 +24,7 @@ from germinate.cycle.act import gate_feedback, review_feedback, test_failure_fee
 from germinate.cycle.decide import ends_candidate, fixable_failures
 from germinate.errors import BudgetExceeded, GerminateError
 from germinate.models import Change, Evaluation, GateResult, Plan, Review, Snapshot
+from germinate.policy.dependencies import DEPENDENCIES
 from germinate.seed import LoadedSeed
 from tasks._caching import persisted
 from tasks.act import act_task
@@ -46,6 +48,9 @@ class CycleState:
     act_round: int = 0
     head: str = ""
     history: list[str] = field(default_factory=list)
+    # the dependency verdicts a person approved, and the one waiting for a person now
+    installs_approved: set[str] = field(default_factory=set)
+    install_wait: list[GateResult] = field(default_factory=list)
 
 
 @dataclass
@@ -96,6 +101,16 @@ def _gate_fix(state: CycleState, rounds: Rounds, gates: list[GateResult], change
     return gate_feedback(failures, uncovered=uncovered, fix_round=numbered[0], max_rounds=numbered[1])
 
 
+def _unapproved_install(state: CycleState, static: list[GateResult]) -> list[GateResult]:
+    """What a person must approve before the change is installed: every static gate asking for
+    a person, when the dependencies gate is one of them (a new package, a build requirement...)
+    and a person has not already approved exactly these verdicts in this cycle."""
+    asks = [g for g in static if not g.passed and g.severity == "needs_approval"]
+    if not any(g.name == DEPENDENCIES for g in asks) or {g.message for g in asks} <= state.installs_approved:
+        return []
+    return asks
+
+
 def _review(state: CycleState, plan: Plan, change: Change, evaluation: Evaluation,
             gates: list[GateResult], round: int) -> Review | Change:
     """The reviewer's verdict (a budget running out ends the change as ``budget_exhausted``)."""
@@ -110,16 +125,22 @@ def _review(state: CycleState, plan: Plan, change: Change, evaluation: Evaluatio
         return Review(verdict="comment", summary=f"no review: {exc}", round=round)
 
 
-def improve_change(state: CycleState, plan: Plan, feedback: str = "") -> tuple[Change, Evaluation | None]:
+def improve_change(state: CycleState, plan: Plan, feedback: str = "",
+                   resume: Change | None = None) -> tuple[Change, Evaluation | None]:
     """Act, gate, test and review until all are satisfied or the rounds run out.
 
     Returns the last change and its evaluation; ``None`` when its tests never ran (the act
-    round failed, or a static gate ended the candidate: the decision re-reads those gates).
+    round failed, a static gate ended the candidate, or a new package waits for a person:
+    ``state.install_wait``). ``resume``: go on with that change (a person approved its
+    install) instead of acting first.
     """
     rounds = Rounds()
     while True:
-        update_progress(state.progress, 30 + 10 * min(state.act_round, 3), f"acting (round {state.act_round})")
-        change = _act(state, plan, feedback)
+        if resume is not None:
+            change, resume = resume, None
+        else:
+            update_progress(state.progress, 30 + 10 * min(state.act_round, 3), f"acting (round {state.act_round})")
+            change = _act(state, plan, feedback)
         if change.outcome != "ok":
             return change, None
         static = static_gates_task(state.repo, state.loaded, plan, change)
@@ -131,6 +152,9 @@ def improve_change(state: CycleState, plan: Plan, feedback: str = "") -> tuple[C
             continue
         if fixable_failures(static):
             return change, None  # still blocked, no round left: the gates reject it
+        state.install_wait = _unapproved_install(state, static)
+        if state.install_wait:
+            return change, None  # a person first: installing the package would run its code
         update_progress(state.progress, 50, "testing")
         evaluation = persisted(run_tests_task)(state.repo, state.loaded, change)
         if not evaluation.tests.green:

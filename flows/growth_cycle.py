@@ -255,10 +255,10 @@ def _decide_with_people(state: CycleState, plan: Plan, approve: ApproveMode) -> 
     request changes sends the comment to the implementer (at most max_review_rounds + 1 times)."""
     seed = state.loaded.seed
     # a person's review on the branch's open change request (e.g. "changes requested") comes first
-    change, evaluation = improve_change(state, plan, forge_feedback_task(state.repo, state.loaded, state.branch))
-    decision = _decide(state, plan, change, evaluation, approve)
+    decided = _improve_and_decide(state, plan, forge_feedback_task(state.repo, state.loaded, state.branch), approve)
     human_rounds = 0
-    while decision.outcome == "awaiting_human":
+    while decided.decision.outcome == "awaiting_human":
+        decision, change, evaluation = decided.decision, decided.change, decided.evaluation
         update_progress(state.progress, 80, "waiting for a person")
         answer = wait_for_approval(decision, plan, change.diff, round=human_rounds, approve=approve,
                                    timeout_minutes=seed.checkpoints.approval_timeout_minutes)
@@ -267,12 +267,58 @@ def _decide_with_people(state: CycleState, plan: Plan, approve: ApproveMode) -> 
         approval = answer.model_copy(update={"approval_id": approval_id})
         if answer.action == "request_changes" and human_rounds < seed.execution.max_review_rounds + 1:
             human_rounds += 1
-            change, evaluation = improve_change(state, plan, human_feedback(answer.comment, answer.by))
-            decision = _decide(state, plan, change, evaluation, approve)
+            decided = _improve_and_decide(state, plan, human_feedback(answer.comment, answer.by), approve)
             continue
         decision = _decide(state, plan, change, evaluation, approve, approval, decision.advisory)
         return Decided(decision=decision, change=change, evaluation=evaluation, approval=approval)
-    return Decided(decision=decision, change=change, evaluation=evaluation, approval=None)
+    return decided
+
+
+def _improve_and_decide(state: CycleState, plan: Plan, feedback: str, approve: ApproveMode) -> Decided:
+    """Improve the change; a new package asks a person before it is installed; then decide."""
+    change, evaluation = improve_change(state, plan, feedback)
+    change, evaluation, approval = _approve_installs(state, plan, change, evaluation)
+    if approval is not None and approval.action != "approve":  # rejected or timed out: nothing ran
+        evaluation = None
+    decision = _decide(state, plan, change, evaluation, approve, approval)
+    return Decided(decision=decision, change=change, evaluation=evaluation, approval=approval)
+
+
+# The pause keys of the questions asked before a new package is installed (one per question).
+INSTALL_ROUND = 200
+
+
+def _approve_installs(state: CycleState, plan: Plan, change: Change,
+                      evaluation: Evaluation | None) -> tuple[Change, Evaluation | None, Approval | None]:
+    """While the change adds a package nobody approved, ask a person before any of it is
+    installed or run; on approve, test it as usual. Returns the change, its evaluation, and
+    the person's last answer if it is about that change (``None``: nobody was asked about it)."""
+    seed = state.loaded.seed
+    answer: Approval | None = None
+    asked_head, asked = "", 0
+    while state.install_wait:
+        waiting, state.install_wait = state.install_wait, []
+        update_progress(state.progress, 45, "a new package waits for a person before it is installed")
+        question = Decision(
+            cycle_id=state.cycle_id, ticket_id=plan.ticket.id, outcome="awaiting_human", base_sha=change.base_sha,
+            head_sha=change.head_sha, branch=change.branch, gates=waiting,
+            reason="needs a human before anything runs: the change adds a package that will be installed only "
+                   "after approval (nothing of the change is installed or run until then): "
+                   + "; ".join(f"{g.name}: {g.message}" for g in waiting))
+        answer = wait_for_approval(question, plan, change.diff, round=INSTALL_ROUND + asked,
+                                   timeout_minutes=seed.checkpoints.approval_timeout_minutes)
+        approval_id = record_approval_task(state.repo, state.cycle_id, answer.action, answer.by, answer.comment,
+                                           change.head_sha, flow_run_id=current_flow_run_id())
+        answer, asked_head, asked = answer.model_copy(update={"approval_id": approval_id}), change.head_sha, asked + 1
+        if answer.action == "approve":
+            state.installs_approved.update(g.message for g in waiting)
+            change, evaluation = improve_change(state, plan, resume=change)
+        elif answer.action == "request_changes" and asked <= seed.execution.max_review_rounds + 1:
+            change, evaluation = improve_change(state, plan, human_feedback(answer.comment, answer.by))
+        else:
+            return change, None, answer
+    # an answer is about one commit: after a later round changed it, the checkpoint asks again
+    return change, evaluation, answer if asked_head == change.head_sha else None
 
 
 def _act_decide_land(state: CycleState, plan: Plan, *, approve: ApproveMode, started: datetime) -> CycleReport:

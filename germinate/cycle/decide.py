@@ -130,9 +130,11 @@ def decide(
         if held:
             return outcome("deferred", f"held by a label a person set: {blocking}; branch and ticket kept")
         return outcome("rejected", f"blocked by gate(s): {blocking}")
-    if not tested:
-        return outcome("rejected", "the change's tests never ran, so nothing shows it works; branch kept")
     reasons = human_reasons(seed, gates, approve_mode)
+    # a person who said no before anything ran (e.g. to installing a new package) decides it
+    answered_no = bool(reasons) and approval is not None and approval.action != "approve"
+    if not tested and not answered_no:
+        return outcome("rejected", "the change's tests never ran, so nothing shows it works; branch kept")
     if reasons:
         if approval is None:
             return outcome("awaiting_human", "needs a human: " + "; ".join(reasons))

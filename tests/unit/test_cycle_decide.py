@@ -80,3 +80,20 @@ def test_a_change_that_is_not_usable_never_reaches_the_gates(outcome: str, reaso
 def test_ticket_status_after_each_outcome() -> None:
     assert [ticket_status(o) for o in ("merged", "pr_opened", "rejected", "deferred", "no_op")] == [
         "done", "in_progress", "rejected", "deferred", "open"]
+
+
+def test_a_person_answering_before_the_tests_ran_decides_an_untested_change() -> None:
+    """The install checkpoint: a new package waits for a person before anything of it runs."""
+    deps = GateResult(name="dependencies", passed=False, severity="needs_approval", message="new package 'x'")
+
+    def untested(approval: Approval | None):
+        return decide(cycle_id="c1", ticket=TICKET, change=CHANGE, gates=[deps], reward=Reward(), seed=seed(),
+                      approval=approval, tested=False)
+
+    rejected = untested(Approval(action="reject", by="ada", comment="no new packages"))
+    assert rejected.outcome == "rejected" and "rejected by ada" in rejected.reason
+    assert untested(Approval(action="timeout")).outcome == "deferred"
+    # no answer, or an approval without a test run, never lands an untested change
+    assert untested(None).outcome == "rejected" and "never ran" in untested(None).reason
+    approved = untested(Approval(action="approve", by="ada"))
+    assert approved.outcome == "rejected" and "never ran" in approved.reason
