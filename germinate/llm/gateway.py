@@ -123,7 +123,7 @@ class Gateway:
         # Where prompt and reply texts are kept by their ledger hashes (None: hashes only).
         self.archive_dir = archive_dir
         self.budget = BudgetGuard(seed.budgets, store, project, cycle_id=cycle_id, run_id=run_id)
-        self.clock = WallClock.for_cycle(seed.budgets, store, project, cycle_id)
+        self.clock = WallClock.for_cycle(seed.budgets, store, project, cycle_id, run_id)
         self._pending: int | None = None  # the ledger row of the request in flight
         self._replayed = False
 
