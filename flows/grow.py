@@ -84,8 +84,8 @@ class Energy(BaseModel):
         stopped = [r.decision.reason for r in reports if r.decision is not None and "per-run" in r.decision.reason
                    and "budget" in r.decision.reason]
         if stopped:
-            reason = stopped[-1][:300]
-            return reason if reason.startswith("per-run") else f"per-run budget reached: {reason}"
+            reason = stopped[-1]
+            return reason[reason.index("per-run"):][:300]  # "per-run time budget reached: ..."
         if self.hours is not None and time.monotonic() - started >= self.hours * 3600:
             return f"time budget spent ({self.hours * 60:g} min, budgets.per_run.wall_minutes)"
         if cycles >= self.max_cycles:

@@ -324,14 +324,26 @@ class Gateway:
                                                max_tokens if exc.timeout else 0, None)
                 self._record(model, messages, ctx, outcome, unknown, latency, str(exc),
                              output_known=not exc.timeout)
+                pause = transport.backoff_seconds(attempt, self.backoff_base, exc.retry_after)
+                self._out_of_time(model, messages, ctx, exc, timeout, pause if exc.retryable else 0.0)
                 if not exc.retryable or attempt == attempts - 1:
                     raise
-                pause = transport.backoff_seconds(attempt, self.backoff_base, exc.retry_after)
-                self.clock.check_room(ctx.role, pause)
                 time.sleep(pause)
                 continue
             return completion, (time.perf_counter() - started) * 1000
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _out_of_time(self, model: str, messages: list[dict[str, Any]], ctx: _Call,
+                     exc: transport.TransportError, timeout: float, pause: float) -> None:
+        """A call cut by the wall-time budget ends the work with that reason (``BudgetExceeded``,
+        recorded), not as a model failure; so does a retry whose backoff does not fit the time left."""
+        try:
+            self.clock.check_room(ctx.role, pause)
+        except BudgetExceeded as out:
+            cut = f"; the {ctx.role} call timed out at the {timeout:.1f} s left" if exc.timeout else ""
+            reason = f"{out}{cut}"
+            self._record(model, messages, ctx, "budget", None, 0.0, reason)
+            raise BudgetExceeded(reason) from exc
 
     # --- budget and ledger --------------------------------------------------------------
 

@@ -23,7 +23,7 @@ def report(reason: str) -> CycleReport:
 
 def test_a_cycle_stopped_by_the_run_wall_time_stops_the_run_with_that_reason() -> None:
     energy = Energy(max_cycles=1, dollars=None, hours=8)
-    stop = energy.exhausted(1, Spend(), time.monotonic(), [report(REASON)])
+    stop = energy.exhausted(1, Spend(), time.monotonic(), [report(f"planning stopped: BudgetExceeded: {REASON}")])
     assert stop == REASON  # before "max cycles reached", and said once
 
 
