@@ -9,7 +9,7 @@ from pathlib import Path
 from prefect import get_run_logger, task
 
 from germinate.cycle.decide import Approval, ApproveMode, decide
-from germinate.cycle.evidence import reward_for, run_gates, static_gates, ticket_gates
+from germinate.cycle.evidence import prove, reward_for, run_gates, static_gates, ticket_gates
 from germinate.cycle.land import Landing, land_change
 from germinate.cycle.records import record_decision, set_cycle_outcome
 from germinate.errors import GerminateError
@@ -41,6 +41,8 @@ def decide_task(repo: str, loaded: LoadedSeed, plan: Plan, change: Change, evalu
                               ticket=plan.ticket, labels=list(plan.ticket.labels),
                               repo_labels=_repo_labels(repo, loaded, store),
                               approved=approval is not None and approval.action == "approve")
+            if evaluation.fail_to_pass is None:  # not computed by the loop (a direct decision): compute it
+                evaluation = prove(Path(repo), loaded, plan, change, evaluation)
             gates += ticket_gates(loaded, plan, change, evaluation)
             reward = reward_for(before, evaluation, loaded)
         elif change.outcome == "ok" and change.files_changed:  # the loop stopped it before its tests
