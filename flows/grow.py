@@ -26,6 +26,7 @@ from flows.outcome import target_label
 from germinate.cycle.lease import TicketBusy
 from germinate.cycle.report import summary_table
 from germinate.llm import Spend, spend_from_ledger
+from germinate.llm.wallclock import record_run_start
 from germinate.models import CycleReport
 from germinate.seed import LoadedSeed, growth_seed
 from germinate.workspace import ensure_usable
@@ -83,7 +84,8 @@ class Energy(BaseModel):
         stopped = [r.decision.reason for r in reports if r.decision is not None and "per-run" in r.decision.reason
                    and "budget" in r.decision.reason]
         if stopped:
-            return f"per-run budget reached: {stopped[-1][:300]}"
+            reason = stopped[-1]
+            return reason[reason.index("per-run"):][:300]  # "per-run time budget reached: ..."
         if self.hours is not None and time.monotonic() - started >= self.hours * 3600:
             return f"time budget spent ({self.hours * 60:g} min, budgets.per_run.wall_minutes)"
         if cycles >= self.max_cycles:
@@ -149,10 +151,10 @@ def grow(repo: str = REPO, cycles: int | None = CYCLES, approve: ApproveMode = A
     run_id = current_flow_run_id()
     energy = energy_for(loaded, cycles, dollars, hours)
     started = time.monotonic()
+    _record_start(repo, project := loaded.seed.project.name, run_id, energy)
     reports: list[CycleReport] = []
     tried: list[str] = []
     default = f"refs/heads/{loaded.seed.project.repo.default_branch}"
-    project = loaded.seed.project.name
     stop = energy.exhausted(0, _spent(repo, project, run_id), started)
     while not stop:
         snapshot = persisted(sense)(repo, loaded, ref=default)
@@ -170,6 +172,15 @@ def grow(repo: str = REPO, cycles: int | None = CYCLES, approve: ApproveMode = A
     publish_grow_summary(repo, project, reports, stop, energy.max_cycles)
     return GrowResult(cycles=reports, stopped_because=stop, tokens=total.tokens, dollars=total.dollars,
                       cost_known=total.cost_known)
+
+
+def _record_start(repo: str, project: str, run_id: str, energy: Energy) -> None:
+    """Date the run and its wall limit in the store: its cycles' calls count time from here."""
+    store = open_store(repo)
+    try:
+        record_run_start(store, project, run_id, energy.hours * 60 if energy.hours is not None else None)
+    finally:
+        store.close()
 
 
 def _spent(repo: str, project: str, run_id: str) -> Spend:

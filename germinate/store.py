@@ -230,6 +230,19 @@ class LeaseRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class RunRow(Base):
+    """When a run (a ``grow`` flow run, or a lone cycle's own run) started: its wall-clock budget
+    (``budgets.per_run.wall_minutes``) counts from here, also inside its cycles."""
+
+    __tablename__ = "runs"
+
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # The run's wall limit in minutes (the seed's, or the grow run's ``hours``); None: no limit.
+    wall_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
 class ChangeRequestRow(Base):
     __tablename__ = "change_requests"
     __table_args__ = (UniqueConstraint("project", "branch", name="uq_change_request_branch"),)

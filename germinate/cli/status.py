@@ -77,8 +77,10 @@ def _project_lines(store: Store, repo: Path | None, limit: int) -> list[str]:
     lines = [f"{cycles[0].project}" + (f"  ({repo})" if repo else ""), "  recent cycles:"]
     for c in cycles:
         when = c.started_at.strftime("%Y-%m-%d %H:%M")
-        outcome = c.outcome or c.status
-        lines.append(f"    {when}  {(c.ticket_id or '-')[:28]:<28} {outcome:<15} {c.branch or '-'}  {c.reason[:90]}")
+        outcome, reason = c.outcome or c.status, c.reason
+        if not c.outcome and c.status == "running":
+            outcome, reason = _liveness(store, c.project, c.ticket_id, c.id)
+        lines.append(f"    {when}  {(c.ticket_id or '-')[:28]:<28} {outcome:<15} {c.branch or '-'}  {reason[:90]}")
     lines += _open_changes(store, repo)
     pending = pending_approvals(store)
     lines.append("  pending approvals:" if pending else "  pending approvals: none")
@@ -86,6 +88,27 @@ def _project_lines(store: Store, repo: Path | None, limit: int) -> list[str]:
         lines.append(f"    {c.ticket_id} (cycle {c.id}, branch {c.branch}): {c.reason[:100]}")
         lines.append(f"      germinate approve {c.flow_run_id} [--reject | --request-changes] [--comment TEXT]")
     return lines + _budget_lines(store, cycles[0].project, repo)
+
+
+def _liveness(store: Store, project: str, ticket_id: str | None, cycle_id: str) -> tuple[str, str]:
+    """("running", who and how recently) for a cycle whose lease is live; otherwise the cycle's
+    process died (killed, lease expired, owner gone): ("interrupted", how it resumes)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from germinate.cycle.lease import is_live
+    from germinate.store import LeaseRow
+
+    with store.session() as s:
+        lease = s.scalars(select(LeaseRow).where(LeaseRow.project == project, LeaseRow.ticket_id == ticket_id,
+                                                 LeaseRow.cycle_id == cycle_id)).first()
+    if lease is not None and is_live(lease):
+        age = (datetime.now(UTC) - lease.heartbeat_at).total_seconds()
+        return "running", f"process {lease.owner}, last heartbeat {age:.0f} s ago"
+    why = "its process is gone" if lease is not None and lease.expires_at > datetime.now(UTC) else \
+        "no live lease"
+    return "interrupted", f"{why}; resumes on the next `germinate run`"
 
 
 def _open_changes(store: Store, repo: Path | None) -> list[str]:

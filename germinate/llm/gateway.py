@@ -123,7 +123,7 @@ class Gateway:
         # Where prompt and reply texts are kept by their ledger hashes (None: hashes only).
         self.archive_dir = archive_dir
         self.budget = BudgetGuard(seed.budgets, store, project, cycle_id=cycle_id, run_id=run_id)
-        self.clock = WallClock.for_cycle(seed.budgets, store, project, cycle_id)
+        self.clock = WallClock.for_cycle(seed.budgets, store, project, cycle_id, run_id)
         self._pending: int | None = None  # the ledger row of the request in flight
         self._replayed = False
 
@@ -324,14 +324,26 @@ class Gateway:
                                                max_tokens if exc.timeout else 0, None)
                 self._record(model, messages, ctx, outcome, unknown, latency, str(exc),
                              output_known=not exc.timeout)
+                pause = transport.backoff_seconds(attempt, self.backoff_base, exc.retry_after)
+                self._out_of_time(model, messages, ctx, exc, timeout, pause if exc.retryable else 0.0)
                 if not exc.retryable or attempt == attempts - 1:
                     raise
-                pause = transport.backoff_seconds(attempt, self.backoff_base, exc.retry_after)
-                self.clock.check_room(ctx.role, pause)
                 time.sleep(pause)
                 continue
             return completion, (time.perf_counter() - started) * 1000
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _out_of_time(self, model: str, messages: list[dict[str, Any]], ctx: _Call,
+                     exc: transport.TransportError, timeout: float, pause: float) -> None:
+        """A call cut by the wall-time budget ends the work with that reason (``BudgetExceeded``,
+        recorded), not as a model failure; so does a retry whose backoff does not fit the time left."""
+        try:
+            self.clock.check_room(ctx.role, pause)
+        except BudgetExceeded as out:
+            cut = f"; the {ctx.role} call timed out at the {timeout:.1f} s left" if exc.timeout else ""
+            reason = f"{out}{cut}"
+            self._record(model, messages, ctx, "budget", None, 0.0, reason)
+            raise BudgetExceeded(reason) from exc
 
     # --- budget and ledger --------------------------------------------------------------
 

@@ -182,7 +182,8 @@ MEANINGS: dict[str, str] = {
     "budgets.per_run": "Limits for one `grow` run (several cycles).",
     "budgets.per_run.dollars": "Most dollars one run may spend.",
     "budgets.per_run.tokens": "Most tokens one run may use.",
-    "budgets.per_run.wall_minutes": "Most wall-clock minutes of one run.",
+    "budgets.per_run.wall_minutes": "Most wall-clock minutes of one run, from its start: checked between cycles "
+    "and inside them (each model call's timeout is capped by the time left).",
     "budgets.per_run.max_cycles": "Most cycles in one run.",
     "execution": "How the target is tested and how much work one cycle may do.",
     "execution.test_command": "Command that runs the target's tests (run under coverage in the target's venv).",

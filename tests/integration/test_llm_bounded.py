@@ -159,10 +159,64 @@ def test_the_cycle_wall_time_caps_a_hanging_call_and_stops_the_next(fake: FakeOp
     budgets = {"per_cycle": {"wall_minutes": 0.1}}  # 6 s for the whole cycle
     gw = Gateway(seed(budgets, timeout_seconds=120), store, project="demo", cycle_id="c1", run_id="r1")
     started = time.monotonic()
-    with pytest.raises(LLMError, match="Timeout"):
+    # the call cut by the time left ends with the real reason, the time budget, not "no model answered"
+    with pytest.raises(BudgetExceeded, match=r"per-cycle time budget.*wall_minutes.*timed out at"):
         gw.call("implementer", PROMPT, None)
     assert time.monotonic() - started < 20  # the 120 s timeout was lowered to the time left
     with pytest.raises(BudgetExceeded, match=r"per-cycle time budget.*wall_minutes"):
         gw.call("implementer", PROMPT, None)
     assert len(fake.requests) == 1
-    assert [r.outcome for r in ledger_rows(store, "demo")] == ["timeout", "budget"]
+    assert [r.outcome for r in ledger_rows(store, "demo")] == ["timeout", "budget", "budget"]
+
+
+def test_the_run_wall_time_reaches_inside_a_cycle_caps_a_hanging_call_and_stops_the_next(
+        fake: FakeOpenAI, store: Store) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from germinate.llm.transport import litellm_module
+    from germinate.store import RunRow
+
+    litellm_module()  # its first import takes seconds: not part of the run's time
+    fake.default = Reply(content="too late", delay=30.0)
+    # the run began 54 s ago with a 1-minute limit (as the grow flow records it): ~6 s are left
+    with store.session() as s:
+        s.add(RunRow(run_id="r1", project="demo", started_at=datetime.now(UTC) - timedelta(seconds=54),
+                     wall_minutes=1.0))
+    budgets = {"per_cycle": {"wall_minutes": None}, "per_run": {"wall_minutes": 60}}  # the run's row wins
+    gw = Gateway(seed(budgets, timeout_seconds=120), store, project="demo", cycle_id="c1", run_id="r1")
+    left = gw.clock.left()
+    assert left is not None and left < 10  # counted from the run's start, not from this cycle's
+    assert gw.clock.call_timeout(120, "implementer") <= left  # the call's timeout is capped
+    started = time.monotonic()
+    with pytest.raises(BudgetExceeded, match=r"per-run time budget reached.*timed out at the \d\.\d s left"):
+        gw.call("implementer", PROMPT, None)
+    assert time.monotonic() - started < 20  # well before the 30 s hang and the 120 s timeout
+    with pytest.raises(BudgetExceeded, match=r"per-run time budget reached.*budgets\.per_run\.wall_minutes"):
+        gw.call("implementer", PROMPT, None)
+    # another cycle of the same run (a fresh gateway) is refused too: the run's start is in the store
+    later = Gateway(seed(budgets, timeout_seconds=120), store, project="demo", cycle_id="c2", run_id="r1")
+    with pytest.raises(BudgetExceeded, match="per-run time budget reached"):
+        later.call("architect", PROMPT, None)
+    assert len(fake.requests) == 1
+    rows = ledger_rows(store, "demo")
+    assert [r.outcome for r in rows] == ["timeout", "budget", "budget", "budget"]
+    assert rows[0].output_known is False  # the cut call may have produced up to its max_tokens
+    assert "per-run time budget reached" in rows[1].error and rows[1].cycle_id == "c1"
+    assert rows[3].cycle_id == "c2"
+
+
+def test_a_lone_cycle_s_run_counts_from_its_first_ledger_row(fake: FakeOpenAI, store: Store) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from germinate.llm.ledger import LedgerEntry, write_entry
+
+    write_entry(store, LedgerEntry(project="demo", role="architect", model="openai/gpt-4o-mini",
+                                   prompt_sha256="x", outcome="ok", cycle_id="c1", run_id="r9"))
+    with store.session() as s:  # that call was made 2 minutes ago
+        from germinate.store import AgentRunRow
+        s.query(AgentRunRow).update({AgentRunRow.created_at: datetime.now(UTC) - timedelta(minutes=2)})
+    gw = Gateway(seed({"per_cycle": {"wall_minutes": None}, "per_run": {"wall_minutes": 1}}), store,
+                 project="demo", cycle_id="c1", run_id="r9")
+    with pytest.raises(BudgetExceeded, match=r"per-run time budget reached: 0\.0 s left of 1 min"):
+        gw.call("tester", PROMPT, None)
+    assert fake.requests == []
