@@ -82,6 +82,23 @@ def pg_url(pg_cluster) -> str:  # type: ignore[no-untyped-def]
     return str(pg_cluster.new_database())
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The test runs twice: on a SQLite file, then on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The test runs twice: with the project's own SQLite store (no variable), then with
+    ``GERMINATE_DATABASE_URL`` naming a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return {}
+    return {"GERMINATE_DATABASE_URL": str(request.getfixturevalue("pg_url"))}
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One Prefect test server for the whole session (~15-20 s to start)."""
