@@ -8,11 +8,9 @@ no test run, no proof may be among them.
 
 from __future__ import annotations
 
-import contextvars
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,46 +20,28 @@ from sqlalchemy import select
 
 from examples.demo import TRANSCRIPT, make_target
 from germinate.store import ApprovalRow, Store
+from tests.integration.checkpoint_person import cycle_with_person, in_turn
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 TICKET = "epic-units-tests"
 ADD_PACKAGE = "requirements.txt\n<<<<<<< SEARCH\n=======\ntomli-w\n>>>>>>> REPLACE\n"
 
 
-def answer_pauses(answers: list[dict[str, str]], seen: list[dict[str, Any]], stop: threading.Event) -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterId,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-    from prefect.flow_runs import resume_flow_run
-
-    paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
-    while answers and not stop.wait(0.3):
-        with get_client(sync_client=True) as client:
-            runs = [r for r in client.read_flow_runs(flow_run_filter=paused) if r.name.endswith(TICKET)]
-            if not (runs and runs[0].state and runs[0].state.state_details.run_input_keyset):
-                continue
-            tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[runs[0].id])))
-        seen.append({"tasks": sorted(t.name for t in tasks)})
-        resume_flow_run(runs[0].id, run_input=answers.pop(0))
-
-
 def run_cycle(repo: Path, answers: list[dict[str, str]]) -> tuple[Any, list[dict[str, Any]]]:
-    from flows.growth_cycle import growth_cycle
+    """The cycle, with a person who notes which tasks already ran before each answer."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    stop, seen = threading.Event(), []  # type: ignore[var-annotated]
-    person = threading.Thread(target=contextvars.copy_context().run, args=(answer_pauses, answers, seen, stop),
-                              daemon=True)
-    person.start()
-    try:
-        return growth_cycle(repo=str(repo), ticket_id=TICKET), seen
-    finally:
-        stop.set()
-        person.join(timeout=10)
+    seen: list[dict[str, Any]] = []
+    next_answer = in_turn(answers)
+
+    def answer(client: Any, run: Any) -> dict[str, str] | None:
+        if not answers:
+            return None
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+        seen.append({"tasks": sorted(t.name for t in tasks)})
+        return next_answer(client, run)
+
+    return cycle_with_person(repo, TICKET, answer), seen
 
 
 @pytest.fixture
