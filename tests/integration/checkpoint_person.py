@@ -10,6 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+from germinate.store import ApprovalRow, Store
+
 # (client, paused flow run) -> the run input to resume it with, or None to leave it paused
 Answer = Callable[[Any, Any], "dict[str, str] | None"]
 
@@ -53,3 +57,9 @@ def cycle_with_person(repo: Path, ticket: str, answer: Answer) -> Any:
     finally:
         stop.set()
         person.join(timeout=10)
+
+
+def approvals(repo: Path) -> list[tuple[str, str]]:
+    """(action, comment) of every answer on record for the target, oldest first."""
+    with Store.open(repo=repo).session() as s:
+        return [(a.action, a.comment) for a in s.scalars(select(ApprovalRow).order_by(ApprovalRow.id))]

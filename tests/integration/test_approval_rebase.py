@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from examples.demo import TRANSCRIPT, make_target
 from germinate.store import ApprovalRow, Store
-from tests.integration.checkpoint_person import cycle_with_person
+from tests.integration.checkpoint_person import approvals, cycle_with_person
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 TICKET = "epic-power-operator"
@@ -69,17 +69,12 @@ def commit_next_to_the_change(repo: Path) -> None:
     git(repo, "commit", "-qam", "comment the operators")
 
 
-def approvals(repo: Path) -> list[str]:
-    with Store.open(repo=repo).session() as s:
-        return [a.action for a in s.scalars(select(ApprovalRow).order_by(ApprovalRow.id))]
-
-
 def test_a_clean_rebase_keeps_the_approval(target: Path) -> None:
     report, answered = cycle_with_approver(target, unrelated_commit)
     decision = report.decision  # type: ignore[attr-defined]
     assert decision.outcome == "merged", decision.reason
     assert "re-tested after rebase" in decision.reason and "asked again" not in decision.reason
-    assert len(answered) == 1 and approvals(target) == ["approve"]
+    assert len(answered) == 1 and approvals(target) == [("approve", "")]
     assert decision.approval_id is not None
     assert "NOTES.md" in git(target, "ls-tree", "--name-only", "main")
 
@@ -88,7 +83,7 @@ def test_a_rebase_that_changed_the_content_asks_again(target: Path) -> None:
     report, answered = cycle_with_approver(target, commit_next_to_the_change)
     decision = report.decision  # type: ignore[attr-defined]
     assert decision.outcome == "merged", decision.reason
-    assert len(answered) == 2 and approvals(target) == ["approve", "approve"]
+    assert len(answered) == 2 and approvals(target) == [("approve", ""), ("approve", "")]
     with Store.open(repo=target).session() as s:
         second = s.scalars(select(ApprovalRow).order_by(ApprovalRow.id.desc())).first()
     assert second is not None and decision.approval_id == second.id  # landed on the second answer

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
 
 from examples.demo import TRANSCRIPT, make_target
 from germinate.cycle.records import ticket_statuses
-from germinate.store import ApprovalRow, Store
-from tests.integration.checkpoint_person import cycle_with_person, in_turn
+from germinate.store import Store
+from tests.integration.checkpoint_person import approvals, cycle_with_person, in_turn
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 TICKET = "epic-power-operator"
@@ -44,12 +43,6 @@ def target(prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     reset(transcript)
     monkeypatch.setenv("GERMINATE_MODEL", f"scripted/{transcript}")
     return make_target(tmp_path / "minicalc")
-
-
-def approvals(repo: Path) -> list[tuple[str, str]]:
-    store = Store.open(repo=repo)
-    with store.session() as s:
-        return [(a.action, a.comment) for a in s.scalars(select(ApprovalRow).order_by(ApprovalRow.id))]
 
 
 def test_rejected_at_the_checkpoint(target: Path) -> None:

@@ -16,11 +16,9 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import select
 
 from examples.demo import TRANSCRIPT, make_target
-from germinate.store import ApprovalRow, Store
-from tests.integration.checkpoint_person import cycle_with_person, in_turn
+from tests.integration.checkpoint_person import approvals, cycle_with_person, in_turn
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 TICKET = "epic-units-tests"
@@ -68,12 +66,6 @@ def target(prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     return repo
 
 
-def approvals(repo: Path) -> list[str]:
-    store = Store.open(repo=repo)
-    with store.session() as s:
-        return [a.action for a in s.scalars(select(ApprovalRow).order_by(ApprovalRow.id))]
-
-
 def _ran_code(tasks: list[str]) -> list[str]:
     return [t for t in tasks if t.startswith(("test-", "ticket-proof", "gates-"))]
 
@@ -85,7 +77,7 @@ def test_new_package_pauses_before_any_test_and_reject_ends_it(target: Path) -> 
     assert _ran_code(seen[0]["tasks"]) == [], seen
     assert report.decision.outcome == "rejected" and "rejected by ada" in report.decision.reason
     assert report.coverage_after is None  # the change's tests never ran
-    assert approvals(target) == ["reject"]
+    assert approvals(target) == [("reject", "no new packages")]
     log = subprocess.run(["git", "log", "--format=%s", "main"], cwd=target, capture_output=True, text=True).stdout
     assert "germinate:" not in log
 
@@ -98,7 +90,7 @@ def test_approve_runs_the_tests_then_lands_with_one_approval(target: Path) -> No
     assert report.decision.outcome == "merged", report.decision.reason
     assert report.decision.approval_action == "approve" and report.decision.approval_by == "ada"
     assert report.coverage_after is not None  # the tests ran after the approval
-    assert approvals(target) == ["approve"]
+    assert approvals(target) == [("approve", "")]
     requirements = subprocess.run(["git", "show", "main:requirements.txt"], cwd=target,
                                   capture_output=True, text=True, check=True).stdout
     assert "tomli-w" in requirements
@@ -111,7 +103,7 @@ def test_no_answer_defers_with_nothing_run(target: Path) -> None:
     report, _ = run_cycle(target, [])
     assert report.decision.outcome == "deferred" and "timed out" in report.decision.reason
     assert report.coverage_after is None
-    assert approvals(target) == ["timeout"]
+    assert approvals(target) == [("timeout", "no answer within 0.05 minutes")]
 
 
 def test_a_later_round_that_changes_the_commit_is_asked_about_again(target: Path) -> None:
@@ -127,4 +119,4 @@ def test_a_later_round_that_changes_the_commit_is_asked_about_again(target: Path
     assert len(seen) == 2, seen
     assert _ran_code(seen[0]["tasks"]) == [] and _ran_code(seen[1]["tasks"]), seen
     assert report.decision.outcome == "merged", report.decision.reason
-    assert approvals(target) == ["approve", "approve"]
+    assert approvals(target) == [("approve", ""), ("approve", "again")]
