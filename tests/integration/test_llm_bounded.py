@@ -36,11 +36,6 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
         yield server
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(url=f"sqlite:///{tmp_path / 'state.db'}")
-
-
 def seed(budgets: dict[str, Any] | None = None, **models: Any) -> Seed:
     data: dict[str, Any] = {"project": {"name": "demo"},
                             "models": {"default": "openai/gpt-4o-mini", "max_retries": 0, **models}}
