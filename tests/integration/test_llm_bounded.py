@@ -30,9 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
-        monkeypatch.setenv("OPENAI_API_BASE", server.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-test")
-        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        for name, value in server.environment().items():
+            monkeypatch.setenv(name, value)
         yield server
 
 

@@ -38,9 +38,8 @@ def server() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def fake(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
     server.reset()
-    monkeypatch.setenv("OPENAI_API_BASE", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-test")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    for name, value in server.environment().items():
+        monkeypatch.setenv(name, value)
     return server
 
 
