@@ -209,7 +209,8 @@ quality_gates:
     dependency_policy:
       # A new runtime package outside this list blocks the change; one on the list still
       # pauses for a person (checkpoints.new_dependency). Written from the runtime
-      # dependencies only (not build backends, test, docs or dev tools).
+      # dependencies only, as the gate reads them: not build backends, nor test, docs or dev
+      # requirement files, extras or groups (a new package there is a non-blocking finding).
       allowlist_mode: true
       outside_allowlist: block  # or needs_approval: a person decides instead
       allowlisted_packages:{allowlist}
