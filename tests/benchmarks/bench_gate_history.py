@@ -16,7 +16,9 @@ Each blocking finding is classified by the rule its gate enforces:
   a new runtime package off the allowlist, a size limit crossed, tests deleted or weakened,
   a binary or symlink added);
 - **false finding**: the gate claims something the commit does not do (a "secret" that is no
-  key, a parse error in valid Python, dev tooling called "a new runtime package"...). A commit
+  key, a parse error in valid Python, dev tooling called "a new runtime package", a test run
+  that could not start because the seed's ``setup_command`` no longer fits the tree, on a commit
+  that changes no dependency, packaging or tox/nox file...). A commit
   whose every blocking finding is false is a **false positive** (the verdict is wrong); one
   also blocked for a fair reason is counted apart. Every block is printed with its evidence
   for a person to check the classification.
@@ -136,6 +138,13 @@ def _named_packages(evidence: list[str]) -> set[str]:
     return found
 
 
+def _touches_setup(report: dict) -> bool:
+    from germinate.policy.depfiles import is_dependency_file
+
+    paths = (report.get("changes") or {}).get("paths", [])
+    return any(is_dependency_file(p) or p.rsplit("/", 1)[-1] in ("tox.ini", "noxfile.py", "MANIFEST.in") for p in paths)
+
+
 def classify(report: dict, runtime: set[str]) -> tuple[str, list[str]]:
     """(pass | approval | fair | fair_false_finding | false_positive | error, causes).
 
@@ -156,6 +165,10 @@ def classify(report: dict, runtime: set[str]) -> tuple[str, list[str]]:
         elif g["name"] == "dependencies" and named and not named & runtime:  # "a new runtime package"
             false.add(g["name"])
             causes.append(f"  (false: not runtime packages at the head: {', '.join(sorted(named))})")
+        elif g["name"] == "tests_pass" and "test run error" in g["message"] and not _touches_setup(report):
+            false.add(g["name"])  # the environment failed, and nothing the commit changed feeds it
+            causes.append("  (false: the seed's environment cannot be built on this tree, and the commit changes "
+                          "no dependency, packaging or tox/nox file)")
     if not false:
         return "fair", causes
     return ("false_positive" if len(false) == len(blocks) else "fair_false_finding"), causes
