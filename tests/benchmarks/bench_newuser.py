@@ -102,9 +102,9 @@ def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
 
 
-def user_env(home: Path, api_url: str, transcript: Path) -> dict[str, str]:
+def user_env(home: Path, api_url: str, transcript: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     """A fresh shell's environment: a fresh GERMINATE_HOME, the scripted model, the shared server."""
-    env = {k: os.environ[k] for k in ("PATH", "LANG", "TMPDIR") if k in os.environ}
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "TMPDIR") if k in os.environ} | (extra or {})
     return {**env, "HOME": str(home), "GERMINATE_HOME": str(home / "germinate"), "PREFECT_API_URL": api_url,
             "GERMINATE_MODEL": f"scripted/{transcript}", "LITELLM_LOCAL_MODEL_COST_MAP": "True",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "GIT_TERMINAL_PROMPT": "0",
@@ -113,11 +113,13 @@ def user_env(home: Path, api_url: str, transcript: Path) -> dict[str, str]:
 
 
 def cli(env: dict[str, str], cwd: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+    started = time.monotonic()
     done = subprocess.run([str(GERMINATE), *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
     log = Path(env["HOME"]) / "cli.log"
     with log.open("a") as out:
-        out.write(f"\n$ germinate {' '.join(args)}  -> exit {done.returncode}\n{done.stdout}\n{done.stderr}\n")
+        out.write(f"\n$ germinate {' '.join(args)}  -> exit {done.returncode} in {time.monotonic() - started:.1f} s\n"
+                  f"{done.stdout}\n{done.stderr}\n")
     return done
 
 
@@ -242,18 +244,18 @@ def run_and_approve(walk: Walk, env: dict[str, str], repo: Path, ticket: str) ->
     walk.steps["run"] = (code, f"{ticket}: {rows[-1][2]}" if rows and len(rows[-1]) > 2 else log.read_text()[-200:])
 
 
-def land(walk: Walk, env: dict[str, str], repo: Path, ticket: str) -> None:
+def land(walk: Walk, env: dict[str, str], repo: Path, ticket: str, default: str) -> None:
     status = cli(env, repo, "status", ".").stdout
     change = re.search(r"germinate land (\S+) --repo", status)
     branch = re.search(r"branch (\S+)", status)
     if not change or not branch:
         walk.steps["land"] = (None, "no change request in 'germinate status'")
         return
-    main_before, tested = git(repo, "rev-parse", "main"), git(repo, "rev-parse", branch.group(1))
+    main_before, tested = git(repo, "rev-parse", default), git(repo, "rev-parse", branch.group(1))
     done = cli(env, repo, "land", change.group(1), "--repo", ".")
     last = [ln for ln in done.stdout.splitlines() if ln.strip()]
     walk.steps["land"] = (done.returncode, (last[-1] if last else done.stderr.strip()[-200:]))
-    main_after = git(repo, "rev-parse", "main")
+    main_after = git(repo, "rev-parse", default)
     differs = git(repo, "diff", "--name-only", tested, main_after).split()
     reporting = yaml.safe_load((repo / "seed.yaml").read_text()).get("reporting") or {}
     records = {reporting.get("growth_log", "AUTOGEN_LOG.md"), reporting.get("capabilities", "docs/CAPABILITIES.md")}
@@ -261,18 +263,21 @@ def land(walk: Walk, env: dict[str, str], repo: Path, ticket: str) -> None:
         "main": f"{main_before[:8]} -> {main_after[:8]}" if main_after != main_before else "did not move",
         "tree": (f"tested tree ({tested[:8]}) + growth records: {', '.join(differs)}" if set(differs) <= records
                  else f"differs from the tested tree ({tested[:8]}) in {differs}"),
-        "log": "entry names " + ticket if ticket in git(repo, "show", "main:AUTOGEN_LOG.md") else "no entry",
+        "log": "entry names " + ticket if ticket in git(repo, "show", f"{default}:AUTOGEN_LOG.md") else "no entry",
         "checkout": "clean" if not git(repo, "status", "--porcelain") else "dirty",
     }
 
 
-def walk_project(name: str, project: Project, work: Path, api_url: str, bare: bool) -> Walk:
+def walk_project(name: str, project: Project, source: Path, work: Path, api_url: str, *, bare: bool,
+                 extra_env: dict[str, str] | None = None) -> Walk:
+    """The whole path on a fresh clone of ``source`` (also driven by tests/integration/test_newuser_path.py)."""
     walk = Walk(name)
     home = work / "user"
     home.mkdir(parents=True)
     repo = work / name
-    git(work, "clone", "-q", str(MIRRORS / project.mirror / "repo"), str(repo))
-    env = user_env(home, api_url, work / "transcript.yaml")
+    git(work, "clone", "-q", str(source), str(repo))
+    default = git(repo, "symbolic-ref", "--short", "HEAD")  # main, master...
+    env = user_env(home, api_url, work / "transcript.yaml", extra_env)
     done = cli(env, repo, "init", ".")
     setup = str(yaml.safe_load((repo / "seed.yaml").read_text())["execution"].get("setup_command") or "")
     walk.steps["init"] = (done.returncode, f"setup_command: {setup}")
@@ -292,7 +297,7 @@ def walk_project(name: str, project: Project, work: Path, api_url: str, bare: bo
         return walk
     transcript(project, repo, found.group(0), work / "transcript.yaml")
     run_and_approve(walk, env, repo, found.group(0))
-    land(walk, env, repo, found.group(0))
+    land(walk, env, repo, found.group(0), default)
     if walk.landed.get("main", "did not move") != "did not move":
         sense(walk, "sense after", env, repo)
     return walk
@@ -315,7 +320,7 @@ def stop_server(home: Path) -> None:
 
 
 def table(walks: list[Walk]) -> str:
-    steps = ["init", "validate", "sense", "bare", "gate", "ticket", "approve", "run", "land", "sense after"]
+    steps = ["bench", "init", "validate", "sense", "bare", "gate", "ticket", "approve", "run", "land", "sense after"]
     rows = ["| project | step | exit | key figure |", "|---|---|---|---|"]
     for walk in walks:
         for step in steps:
@@ -344,7 +349,11 @@ def main(argv: list[str]) -> int:
         api_url = start_server(work / "server")
         for name in names:
             started = time.monotonic()
-            walks.append(walk_project(name, PROJECTS[name], work / name, api_url, bare=not args.no_bare))
+            source = MIRRORS / PROJECTS[name].mirror / "repo"
+            try:
+                walks.append(walk_project(name, PROJECTS[name], source, work / name, api_url, bare=not args.no_bare))
+            except (subprocess.CalledProcessError, OSError, ValueError, KeyError) as error:
+                walks.append(Walk(name, steps={"bench": (None, f"stopped: {error}")}))
             print(f"{name}: {time.monotonic() - started:.0f} s", flush=True)
     finally:
         stop_server(work / "server")
