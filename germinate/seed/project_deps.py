@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 TEST_GROUPS = ("test", "tests", "testing", "dev")
-PRETEND_VERSION = "0.0.0+germinate"
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _TEST_REQUIREMENTS = re.compile(r"(^|/)(requirements[-_/]?(tests?|testing|dev)|(tests?|dev)[-_]requirements)"
                                 r"\.(txt|in)$")
@@ -95,9 +94,9 @@ def test_setup(repo: Path, pyproject: dict[str, Any]) -> TestSetup:
     if len(parts) == 1:
         return TestSetup("", sources)
     if installable and vcs_versioned(pyproject):
-        # Tests run in a copy without .git: a version read from git would fail the install.
-        parts.insert(0, f"SETUPTOOLS_SCM_PRETEND_VERSION={PRETEND_VERSION}")
-        sources.append("version from git: pretended in the sandbox")
+        # Tests run in a copy without .git; Germinate passes the version from git describe and writes
+        # the version file there itself (environments/generated.py), so the command stays the project's.
+        sources.append("version from git: given to the sandbox by Germinate")
     return TestSetup(" ".join(parts), sources)
 
 
