@@ -23,7 +23,13 @@ from germinate.backtest import BacktestRun, PastCommit, pick_commits
 from germinate.backtest.oracle import oracle_blocks
 from germinate.backtest.replay import hidden_tests, score
 from germinate.backtest.score import TicketScore, markdown, new_run_id, previous_run, save
-from germinate.backtest.scratch import oracle_transcript, prepare, scratch_path, ticket_id
+from germinate.backtest.scratch import (
+    oracle_kind,
+    oracle_transcript,
+    prepare,
+    scratch_path,
+    ticket_id,
+)
 from germinate.seed import growth_seed
 from germinate.workspace import repo_root
 
@@ -60,7 +66,8 @@ def _replay(source: Path, commit: PastCommit, *, oracle: bool, seed_file: Path |
     model = None
     if oracle:
         transcript = germinate_home() / "backtest" / "transcripts" / f"{commit.sha}.yaml"
-        model = f"scripted/{oracle_transcript(transcript, commit, oracle_blocks(source, commit))}"
+        answer = oracle_blocks(source, commit)
+        model = f"scripted/{oracle_transcript(transcript, commit, answer, oracle_kind(source, commit))}"
     scratch = prepare(source, commit, seed_file=seed_file, model=model)
     started = time.monotonic()
     with _models(model):

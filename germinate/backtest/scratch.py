@@ -94,21 +94,18 @@ def prepare(source: Path, commit: PastCommit, *, seed_file: Path | None, model: 
     return worktree
 
 
-REFACTOR_WORDS = ("cleanup", "clean up", "clean-up", "refactor", "rename", "typo", "style", "lint", "tidy")
-FIX_WORDS = ("fix", "bug", "correct", "issue", "regression")
+def oracle_kind(source: Path, commit: PastCommit) -> str:
+    """The kind the oracle's plan gives the commit, read from its diff (as the ``ticket_proof``
+    gate reads any change): ``tests``, ``docs`` or ``refactor`` when no product code changed
+    beyond layout and docstrings, else ``feature`` (which, like ``fix``, owes a FAIL_TO_PASS test)."""
+    from germinate.cycle.touches import touched_kind
+
+    return touched_kind(source, commit.parent, commit.sha, commit.files) or "feature"
 
 
-def plan_kind(subject: str) -> str:
-    """The kind an architect would give the commit, guessed from its subject (the oracle's plan)."""
-    words = subject.lower()
-    if any(w in words for w in REFACTOR_WORDS):
-        return "refactor"
-    return "fix" if any(w in words for w in FIX_WORDS) else "feature"
-
-
-def oracle_transcript(dest: Path, commit: PastCommit, answer: str) -> Path:
-    """A scripted transcript whose implementer answers with ``answer`` (the true commit)."""
-    kind = plan_kind(commit.subject)
+def oracle_transcript(dest: Path, commit: PastCommit, answer: str, kind: str) -> Path:
+    """A scripted transcript whose architect plans a ``kind`` change and whose implementer
+    answers with ``answer`` (the true commit)."""
     plan = {"summary": commit.subject or commit.sha, "acceptance_criteria": [commit.subject or "as the commit"],
             "scope": commit.files, "tests_to_add": commit.test_files, "risks": [], "kind": kind}
     approve = {"verdict": "approve", "summary": "oracle", "comments": [],

@@ -69,9 +69,12 @@ def test_a_changed_package_init_counts_for_every_test_of_the_package() -> None:
     assert not in_modules(case("tests.test_fifo.FIFOTest::test_clear", "failed"), ["tests.test_lru"])
 
 
-def test_the_oracle_plans_the_kind_an_architect_would() -> None:
-    from germinate.backtest.scratch import plan_kind
+def test_layout_comments_and_docstrings_are_the_same_code_a_statement_is_not() -> None:
+    from germinate.cycle.touches import same_code
 
-    assert plan_kind("Minor cleanups.") == "refactor"
-    assert plan_kind("Fix #387: Handle obj=None") == "fix"
-    assert plan_kind("Bring in windowed_complete") == "feature"
+    before = 'def f(a):\n    """Old."""\n    return a[1:2]\n\n__all__ = ["f"]\n'
+    assert same_code(before, '# note\ndef f(a):\n    """New words."""\n    return a[1 : 2]\n\n__all__ = ["f",]\n')
+    assert same_code(before, "def f(a):\n    return a[1:2]\n\n__all__ = ['f']\n")
+    assert not same_code(before, before.replace("a[1:2]", "a[1:3]"))
+    assert not same_code(before, None) and same_code(None, None)
+    assert not same_code("x = (", "x = ((")  # unparsable: only the same text is the same
