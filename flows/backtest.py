@@ -63,11 +63,11 @@ def _replay(source: Path, commit: PastCommit, *, oracle: bool, seed_file: Path |
     from flows.growth_cycle import growth_cycle
     from germinate.home import germinate_home
 
-    model = None
+    model, kind = None, ""
     if oracle:
         transcript = germinate_home() / "backtest" / "transcripts" / f"{commit.sha}.yaml"
-        answer = oracle_blocks(source, commit)
-        model = f"scripted/{oracle_transcript(transcript, commit, answer, oracle_kind(source, commit))}"
+        answer, kind = oracle_blocks(source, commit), oracle_kind(source, commit)
+        model = f"scripted/{oracle_transcript(transcript, commit, answer, kind)}"
     scratch = prepare(source, commit, seed_file=seed_file, model=model)
     started = time.monotonic()
     with _models(model):
@@ -75,7 +75,7 @@ def _replay(source: Path, commit: PastCommit, *, oracle: bool, seed_file: Path |
     seconds = time.monotonic() - started
     head = report.decision.head_sha if report.decision else ""
     hidden = hidden_tests(source, scratch, growth_seed(scratch), commit, head)
-    return score(commit, report, seconds, hidden, scratch)
+    return score(commit, report, seconds, hidden, scratch).model_copy(update={"kind": kind})
 
 
 @flow(name="backtest", log_prints=True)

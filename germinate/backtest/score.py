@@ -26,6 +26,7 @@ class TicketScore(BaseModel):
     subject: str
     outcome: str
     reason: str = ""
+    kind: str = ""  # --oracle: the kind its plan gave the commit, read from the diff (tests, docs, feature...)
     hidden_tests: str = "not_run"  # pass | fail | not_run (the commit's own tests on the result)
     hidden_detail: str = ""
     tokens: int = 0

@@ -59,6 +59,7 @@ def test_the_diff_decides_the_kind_renames_and_layout_land_behaviour_needs_proof
     run = json.loads(proc.stdout)
     by_sha = {t["sha"]: t for t in run["tickets"]}
     assert list(by_sha) == [shas["behaviour"], shas["reformat"], shas["rename"]]
+    assert [t["kind"] for t in run["tickets"]] == ["feature", "tests", "tests"]
     for name in ("rename", "reformat"):
         ticket = by_sha[shas[name]]
         assert (ticket["outcome"], ticket["gates_fired"]) == ("merged", []), (name, ticket["reason"])
