@@ -76,7 +76,11 @@ def measure(name: str, mirror: Path, commits: int, work: Path) -> dict:
 def _verdict(ticket: TicketScore) -> str:
     """A refusal is false when the commit's own tests pass on it, right when they fail."""
     hidden, detail = ticket.hidden_tests, ticket.hidden_detail
-    return "false refusal: its own tests pass" if hidden == "pass" else f"right refusal: its own tests {detail[:120]}"
+    if hidden == "pass":
+        return "false refusal: its own tests pass"
+    if hidden == "fail":
+        return f"right refusal: its own tests fail: {detail[:120]}"
+    return f"not judged: its own tests did not run: {detail[:120]}"
 
 
 def write_markdown(rows: list[dict], commits: int) -> str:
