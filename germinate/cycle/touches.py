@@ -69,14 +69,21 @@ def behaviour_files(repo: Path, base: str, head: str, files: list[str]) -> list[
 def touched_kind(repo: Path, base: str, head: str, files: list[str]) -> str | None:
     """The kind the diff itself shows when no product behaviour changed: ``tests`` (tests
     edited, perhaps with docs or reformatted code), ``docs``, or ``refactor`` (code only
-    reformatted); None when product code changed (the plan's kind then applies)."""
-    return _touched_kind(repo, base, head, tuple(files))
-
-
-@lru_cache(maxsize=64)  # the gate asks more than once per change; commits do not change
-def _touched_kind(repo: Path, base: str, head: str, files: tuple[str, ...]) -> str | None:
-    if not files or behaviour_files(repo, base, head, list(files)):
+    reformatted); None when product code changed, or cannot be read (the plan's kind applies)."""
+    if not files:
         return None
+    if any(not is_docs(p) and not is_test_path(p) for p in files):
+        try:  # the cache is keyed by commits: a ref such as HEAD moves between rounds
+            base, head = (run_git(repo, "rev-parse", "--verify", f"{ref}^{{commit}}").strip() for ref in (base, head))
+        except RepoError:
+            return None
+        if _behaviour_changed(repo, base, head, tuple(files)):
+            return None
     if any(is_test_path(p) and not is_docs(p) for p in files):
         return "tests"
     return "docs" if any(is_docs(p) for p in files) else "refactor"
+
+
+@lru_cache(maxsize=64)  # the gate asks more than once per change; commits do not change
+def _behaviour_changed(repo: Path, base: str, head: str, files: tuple[str, ...]) -> bool:
+    return bool(behaviour_files(repo, base, head, list(files)))
