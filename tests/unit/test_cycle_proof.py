@@ -43,6 +43,9 @@ def test_a_label_never_dodges_the_proof() -> None:
     assert change_kind(plan("docs"), change("docs/notes.md")) == "docs"
     assert change_kind(plan("docs"), change("docs/notes.md", "pkg/a.py")) == "feature"
     assert change_kind(plan("refactor", ticket_kind="bug"), change("pkg/a.py")) == "fix"
+    assert change_kind(plan("tests"), change("tests/test_a.py", "pkg/a.py")) == "feature"
+    assert change_kind(plan("feature"), change("tests/test_a.py", "README.md")) == "tests"
+    assert change_kind(plan("fix", ticket_kind="bug"), change("docs/notes.md")) == "docs"
     assert not needs_proof(SEED, plan("docs"), change("README.md"))
     assert needs_proof(SEED, plan("fix"), change("pkg/a.py"))
     exempt = SEED.model_copy(update={"quality_gates": SEED.quality_gates.model_copy(
