@@ -97,12 +97,12 @@ def prepare(source: Path, commit: PastCommit, *, seed_file: Path | None, model: 
 
 
 def oracle_kind(source: Path, commit: PastCommit) -> str:
-    """The kind the oracle's plan gives the commit, read from its diff (as the ``ticket_proof``
-    gate reads any change): ``tests``, ``docs`` or ``refactor`` when no product code changed
-    beyond layout and docstrings, else ``feature`` (which, like ``fix``, owes a FAIL_TO_PASS test)."""
-    from germinate.cycle.touches import touched_kind
+    """The kind the oracle's plan gives the commit, read from its diff (``germinate.backtest.kind``):
+    ``tests``, ``docs`` or ``refactor`` when no product code changed beyond layout and docstrings,
+    ``feature`` (which owes a FAIL_TO_PASS test) when a public interface changed, else ``refactor``."""
+    from germinate.backtest.kind import commit_kind
 
-    return touched_kind(source, commit.parent, commit.sha, commit.files) or "feature"
+    return commit_kind(source, commit)
 
 
 def oracle_transcript(dest: Path, commit: PastCommit, answer: str, kind: str) -> Path:

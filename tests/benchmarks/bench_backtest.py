@@ -97,8 +97,10 @@ def write_markdown(rows: list[dict], commits: int) -> str:
              "the model's answer, so a refusal is a gate refusing a change a maintainer merged: "
              "a false positive, unless the commit's own tests fail on it (the maintainer merged a broken "
              "commit). The oracle's plan takes the kind from the commit's diff: `tests`, `docs` or `refactor` when no "
-             "product code changed beyond layout and docstrings (no FAIL_TO_PASS test owed), else `feature` "
-             "(a test that fails on the parent and passes on the commit is owed).", "",
+             "product code changed beyond layout and docstrings; `feature` when a public interface changed (a "
+             "public function, class, method or name added, removed or re-signed), which owes a test that fails "
+             "on the parent and passes on the commit (`ticket_proof`); else `refactor` (code changed behind the "
+             "same interface).", "",
              f"**False-positive rate of the gates on human changes: {false}/{total} ({false / total:.0%})** "
              f"(refused: {refused}/{total}; a refusal whose change fails its own held-out tests is a right "
              "one)" if total else "No commit qualified.", "",

@@ -81,3 +81,18 @@ def test_layout_comments_and_docstrings_are_the_same_code_a_statement_is_not() -
     assert not same_code(before, before.replace("a[1:2]", "a[1:3]"))
     assert not same_code(before, None) and same_code(None, None)
     assert not same_code("x = (", "x = ((")  # unparsable: only the same text is the same
+
+
+def test_the_oracle_calls_a_commit_a_feature_only_when_a_public_interface_changed() -> None:
+    from germinate.backtest.kind import interface
+
+    base = ('__all__ = ["f", "C"]\nLIMIT = 3\n_cache = {}\n\n\ndef f(a, b=1):\n    return a + b\n\n\n'
+            "def _helper():\n    pass\n\n\nclass C(dict):\n    def get(self, k):\n        return 1\n\n"
+            "    def _slow(self):\n        pass\n")
+    assert interface(base) == interface(base.replace("return a + b", "return b + a").replace("_cache = {}", "_c = 1")
+                                        .replace("def _slow", "def _fast"))  # a rewrite behind the same names
+    for other in (base.replace("def f(a, b=1)", "def f(a, b=2)"), base.replace("class C(dict)", "class C(list)"),
+                  base + "\n\ndef g():\n    pass\n", base.replace('"C"]', '"C", "g"]'),
+                  base.replace("    def _slow", "    def __iter__(self):\n        pass\n\n    def _slow"),
+                  base.replace("LIMIT = 3", "LIMITS = 3")):
+        assert interface(other) != interface(base)
