@@ -170,8 +170,10 @@ MEANINGS: dict[str, str] = {
     "models.max_retries": "Retries of a model call on transport errors.",
     "models.temperature": "Sampling temperature.",
     "quality_gates.ticket_proof_kinds": "Kinds of change (the plan's `kind`) that must come with a test that "
-    "fails on the base and passes with the change (FAIL_TO_PASS); `[]` turns the proof off. A bug ticket is "
-    "always a fix; a `docs` change that touches code counts as a feature.",
+    "fails on the base and passes with the change (FAIL_TO_PASS); `[]` turns the proof off. A change whose "
+    "product code keeps its syntax tree (only tests, docs, layout, docstrings) is `tests`/`docs`/`refactor` "
+    "whatever the plan says; a bug ticket is always a fix; a `docs` or `tests` plan that changes code counts as "
+    "a feature.",
     "models.max_context_tokens": "Cap on the code context of one agent prompt, in tokens (default: half the "
     "model's input window as litellm knows it, 16000 tokens for a model it does not know).",
     "budgets": "Spending limits; crossing one stops cleanly with the reason recorded.",
