@@ -65,6 +65,8 @@ def implement(
             prompt.messages,
             worktree,
             max_retries=seed.execution.max_edit_retries,
+            max_tool_turns=seed.models.max_tool_turns,
+            max_continuations=seed.models.max_continuations,
             ticket_id=plan.ticket.id,
             template_sha256=prompt.template_sha256,
         )

@@ -134,8 +134,8 @@ def decide(
             return outcome("deferred", f"held by a label a person set: {blocking}; branch and ticket kept")
         rounds = ""
         if fixable_failures(gates) and change.rounds > 1:  # fix rounds were tried and did not fix it
-            rounds = f" (still blocking after {change.rounds} implementer rounds)"
-        return outcome("rejected", f"blocked by gate(s): {blocking}{rounds}")
+            rounds = f" still failing after {change.rounds} implementer rounds"
+        return outcome("rejected", f"blocked by gate(s){rounds}: {blocking}")
     reasons = human_reasons(seed, gates, approve_mode)
     # a person who said no before anything ran (e.g. to installing a new package) decides it
     answered_no = bool(reasons) and approval is not None and approval.action != "approve"
