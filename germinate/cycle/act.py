@@ -23,9 +23,10 @@ MAX_FEEDBACK_CHARS = 8000
 # What to do instead, for gates whose evidence names a file but not the way out.
 FIX_HINTS: dict[str, str] = {
     "write_paths": "Leave the file(s) below as they are at the base: undo your edits to a file the base "
-                   "has (SEARCH your text, REPLACE it with the base's), and remove a file you created "
-                   "(a DELETE block). If the code is needed, move it into a file inside the write paths "
-                   "named below; nothing outside them can land.",
+                   "has (SEARCH your text, REPLACE it with the base's, as the diff so far shows it), "
+                   "remove a file you created (a DELETE block), create a file you deleted again. If the "
+                   "code is needed, move it into a file inside the write paths named below; nothing "
+                   "outside them can land.",
     "file_types": "Remove the binary or bytecode file(s) below (a DELETE block); write Python source or text "
                   "inside the write paths instead.",
 }
