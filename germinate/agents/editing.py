@@ -75,8 +75,9 @@ class _Conversation:
     ticket_id: str | None
     template_sha256: str
 
-    def ask(self) -> Reply:
-        tools = TOOL_SCHEMAS if self.gw.supports_tools(self.role) else None
+    def ask(self, offer_tools: bool) -> Reply:
+        # once offered, the tools stay in every call: a history with tool calls needs them
+        tools = TOOL_SCHEMAS if offer_tools and self.gw.supports_tools(self.role) else None
         return self.gw.converse(self.role, self.messages, tools=tools, ticket_id=self.ticket_id,
                                 template_sha256=self.template_sha256)
 
@@ -162,7 +163,7 @@ def edit_rounds(
     applied = failed = attempts = tool_turns = continuations = 0
     message = ""
     while attempts <= max_retries:
-        reply = convo.ask()
+        reply = convo.ask(offer_tools=max_tool_turns > 0)
         requests = tool_requests(reply)
         if requests and tool_turns < max_tool_turns:
             tool_turns += 1

@@ -184,3 +184,11 @@ def test_the_seed_bounds_the_continuations_of_cut_off_replies(tmp_path: Path, wo
     text = (worktree / "pkg" / "text.py").read_text()
     assert result.stopped_reason == APPLIED and "def slugify" in text and "def title" not in text
     assert roles(store) == ["implementer", "implementer"]
+
+
+def test_the_prompt_states_the_seeds_tool_turns_and_none_when_zero(tmp_path: Path, worktree: Path) -> None:
+    from germinate.agents.implementer import _tools_text
+
+    seed, _ = scripted(tmp_path, {"implementer": [{"content": GOOD_EDIT}]})
+    assert "at most 2 turns" in _tools_text(gw(seed), "implementer", 2)
+    assert _tools_text(gw(seed), "implementer", 0) == ""
