@@ -176,7 +176,7 @@ MEANINGS: dict[str, str] = {
     "model's input window as litellm knows it, 16000 tokens for a model it does not know).",
     "models.max_tool_turns": "Turns of read-only tool calls (read a file or a range, search, list a folder) "
     "one editing conversation may use before editing; a model that asks for more is told to reply with "
-    "edit blocks now (0: no tool turns). Each turn is a ledgered model call.",
+    "edit blocks now (0: no tools are offered). Each turn is a ledgered model call.",
     "models.max_continuations": "Times a reply cut off at the output token limit (`finish_reason: length`) "
     "keeps its complete edit blocks and is asked for the rest; after that a cut reply is applied like any "
     "other, and its cut block goes back as a failed edit (0: never ask for the rest).",
