@@ -260,7 +260,7 @@ def land(walk: Walk, env: dict[str, str], repo: Path, ticket: str, default: str)
     reporting = yaml.safe_load((repo / "seed.yaml").read_text()).get("reporting") or {}
     records = {reporting.get("growth_log", "AUTOGEN_LOG.md"), reporting.get("capabilities", "docs/CAPABILITIES.md")}
     walk.landed = {
-        "main": f"{main_before[:8]} -> {main_after[:8]}" if main_after != main_before else "did not move",
+        "default branch": f"{default} {main_before[:8]} -> {main_after[:8]}" if main_after != main_before else "did not move",
         "tree": (f"tested tree ({tested[:8]}) + growth records: {', '.join(differs)}" if set(differs) <= records
                  else f"differs from the tested tree ({tested[:8]}) in {differs}"),
         "log": "entry names " + ticket if ticket in git(repo, "show", f"{default}:AUTOGEN_LOG.md") else "no entry",
@@ -298,7 +298,7 @@ def walk_project(name: str, project: Project, source: Path, work: Path, api_url:
     transcript(project, repo, found.group(0), work / "transcript.yaml")
     run_and_approve(walk, env, repo, found.group(0))
     land(walk, env, repo, found.group(0), default)
-    if walk.landed.get("main", "did not move") != "did not move":
+    if walk.landed.get("default branch", "did not move") != "did not move":
         sense(walk, "sense after", env, repo)
     return walk
 
