@@ -220,7 +220,8 @@ def gate(walk: Walk, env: dict[str, str], repo: Path) -> None:
 
 
 def run_and_approve(walk: Walk, env: dict[str, str], repo: Path, ticket: str) -> None:
-    """``germinate run --approve human`` in the background; ``germinate approve`` when status names the pause."""
+    """``germinate run --approve human`` in the background; when it prints the ``germinate approve``
+    line and ``germinate status`` lists the pause too, the person answers from another shell."""
     log = Path(env["HOME"]) / "run.log"
     with log.open("w") as out:
         proc = subprocess.Popen([str(GERMINATE), "run", ".", "--ticket", ticket, "--approve", "human"], cwd=repo,
@@ -228,13 +229,13 @@ def run_and_approve(walk: Walk, env: dict[str, str], repo: Path, ticket: str) ->
     approved: tuple[int | None, str] = (None, "never paused")
     deadline = time.monotonic() + 1800
     while proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(3)
-        if approved[0] is not None:
+        time.sleep(1)
+        asked = re.search(r"Answer with: germinate approve ([0-9a-f-]{36})", log.read_text())
+        if approved[0] is not None or not asked:
             continue
-        waiting = re.search(r"germinate approve ([0-9a-f-]{36})", cli(env, repo, "status", ".").stdout)
-        if waiting:
-            done = cli(env, repo, "approve", waiting.group(1), "--by", "ada", "--comment", "bench: looks right")
-            approved = (done.returncode, f"run {waiting.group(1)[:8]} resumed")
+        listed = asked.group(1) in cli(env, repo, "status", ".").stdout
+        done = cli(env, repo, "approve", asked.group(1), "--by", "ada", "--comment", "bench: looks right")
+        approved = (done.returncode, f"run {asked.group(1)[:8]} resumed; status listed the pause: {listed}")
     if proc.poll() is None:
         proc.kill()
     code = proc.wait()

@@ -71,6 +71,7 @@ def test_a_new_user_lands_a_change_on_a_realistic_project(prefect_server: Prefec
     assert steps["sense"][1].startswith("green: 3 passed, 0 failed, 0 errors"), steps["sense"]
     assert steps["gate"][1].endswith(": pass"), steps["gate"]
     assert steps["run"][1] == "local-1: pr_opened (approved by ada)", steps["run"]
+    assert steps["approve"][1].endswith("status listed the pause: True"), steps["approve"]
     assert steps["sense after"][1].startswith("green: 5 passed, 0 failed"), steps["sense after"]
     repo = tmp_path / "work" / "wordcount"
     assert walk.landed["tree"].startswith("tested tree") and walk.landed["checkout"] == "clean", walk.landed
