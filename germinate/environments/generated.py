@@ -135,24 +135,28 @@ def _files(options: dict[str, Any]) -> list[VersionFile]:
     return found
 
 
+def _table(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """``data[k1][k2]...`` when every step is a table, else an empty one (a malformed file is pip's to report)."""
+    for key in keys:
+        value = data.get(key)
+        data = value if isinstance(value, dict) else {}
+    return data
+
+
 def scm_settings(tree: Path) -> ScmSettings | None:
     """The project's git-versioning settings, or None when its version does not come from git."""
     data = _pyproject(tree)
-    tool = data.get("tool", {}) if isinstance(data.get("tool"), dict) else {}
-    requires = " ".join(str(r) for r in data.get("build-system", {}).get("requires", [])).lower()
-    hatch = tool.get("hatch", {}) if isinstance(tool.get("hatch"), dict) else {}
-    hatch_version = hatch.get("version", {}) if isinstance(hatch.get("version"), dict) else {}
+    requires = _table(data, "build-system").get("requires")
+    named = " ".join(str(r) for r in requires).lower() if isinstance(requires, list) else ""
+    setuptools_scm, hatch_version = _table(data, "tool", "setuptools_scm"), _table(data, "tool", "hatch", "version")
     setup_py = _setup_py_options(tree)
-    if not (any(n in requires for n in SCM_REQUIRES) or "setuptools_scm" in tool
+    if not (any(n in named for n in SCM_REQUIRES) or "setuptools_scm" in _table(data, "tool")
             or hatch_version.get("source") == "vcs" or setup_py is not None):
         return None
-    options: dict[str, Any] = {}
-    for part in (setup_py or {}, tool.get("setuptools_scm", {}), hatch_version.get("raw-options", {})):
-        if isinstance(part, dict):
-            options.update(part)
+    options = {**(setup_py or {}), **setuptools_scm, **_table(hatch_version, "raw-options")}
     files = _files(options)
-    hook = hatch.get("build", {}).get("hooks", {}).get("vcs", {}) if isinstance(hatch.get("build"), dict) else {}
-    if isinstance(hook, dict) and isinstance(hook.get("version-file"), str):
+    hook = _table(data, "tool", "hatch", "build", "hooks", "vcs")
+    if isinstance(hook.get("version-file"), str):
         template = hook.get("template")
         files.append(VersionFile(hook["version-file"], template if isinstance(template, str) else ""))
     return ScmSettings(files=tuple(dict.fromkeys(files)),

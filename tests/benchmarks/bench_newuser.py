@@ -84,6 +84,7 @@ PROJECTS = {
     "itsdangerous": Project("pallets+itsdangerous", "src/itsdangerous/encoding.py", "itsdangerous.encoding",
                             "tests/test_itsdangerous"),
     "cachetools": Project("tkem+cachetools", "src/cachetools/keys.py", "cachetools.keys", "tests"),
+    "pluggy": Project("pytest-dev+pluggy", "src/pluggy/_tracing.py", "pluggy._tracing", "testing"),
     "more-itertools": Project("more-itertools+more-itertools", "more_itertools/recipes.py",
                               "more_itertools.recipes", "tests"),
 }

@@ -103,3 +103,11 @@ def test_a_version_file_path_never_leads_out_of_the_copy(tmp_path: Path) -> None
     assert list(outside.iterdir()) == []
     assert materialise(repo, "HEAD", copy) == []
     assert not (tmp_path / "_version.py").exists()
+
+
+def test_a_malformed_configuration_is_no_crash(tmp_path: Path) -> None:
+    pyproject = '[build-system]\nrequires = "hatch-vcs"\n[tool]\nhatch = 3\nsetuptools_scm = "yes"\n'
+    repo = make_repo(tmp_path / "repo", {"pyproject.toml": pyproject})
+    settings = scm_settings(repo)
+    assert settings is not None and settings.files == ()
+    assert export_commit(repo, "HEAD", tmp_path / "copy").joinpath("pyproject.toml").is_file()
