@@ -79,6 +79,17 @@ def _find_pytest_config(repo: Path, pyproject: dict[str, Any]) -> str | None:
     return None
 
 
+def _testpaths(repo: Path, pyproject: dict[str, Any]) -> list[str]:
+    """The folders pytest's ``testpaths`` names (pluggy keeps its tests in ``testing/``)."""
+    pytest_tool = pyproject.get("tool", {}).get("pytest", {})
+    paths: Any = pytest_tool.get("ini_options", {}).get("testpaths") or pytest_tool.get("testpaths")
+    for name, section in (("pytest.ini", "pytest"), ("setup.cfg", "tool:pytest"), ("tox.ini", "pytest")):
+        if not paths and (repo / name).is_file():
+            paths = read_ini(repo / name).get(section, "testpaths", fallback="").split()
+    items = paths.split() if isinstance(paths, str) else paths if isinstance(paths, list) else []
+    return [p.strip("/") for p in items if isinstance(p, str) and p.strip("/") and ".." not in p and "*" not in p]
+
+
 def _dependency_files(repo: Path) -> list[str]:
     files = [name for name in DEPENDENCY_FILES if (repo / name).exists()]
     reqs = sorted(repo.glob("requirements*.txt")) + sorted(repo.glob("requirements/*.txt"))
@@ -108,7 +119,7 @@ def inspect_repo(repo: Path | str) -> RepoFacts:
     pyproject = _read_toml(path / "pyproject.toml")
     project = pyproject.get("project", {}) or pyproject.get("tool", {}).get("poetry", {})
     packages, src_layout = _find_packages(path)
-    tests_dir = next((d for d in ("tests", "test") if (path / d).is_dir()), None)
+    tests_dir = next((d for d in (*_testpaths(path, pyproject), "tests", "test") if (path / d).is_dir()), None)
     setup = test_setup(path, pyproject)
     tool = pyproject.get("tool", {})
     manager = ("poetry" if "poetry" in tool or (path / "poetry.lock").exists()

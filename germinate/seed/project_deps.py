@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 TEST_GROUPS = ("test", "tests", "testing", "dev")
+_TOX_FACTOR = re.compile(r"^\s*!?[\w.-]+(\s*,\s*!?[\w.-]+)*\s*:(?!//)")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _TEST_REQUIREMENTS = re.compile(r"(^|/)(requirements[-_/]?(tests?|testing|dev)|(tests?|dev)[-_]requirements)"
                                 r"\.(txt|in)$")
@@ -156,7 +157,8 @@ def _tox(repo: Path) -> tuple[list[str], list[str], list[str]]:
     if not path.is_file():
         return [], [], []
     cfg = read_ini(path)
-    deps = cfg.get("testenv", "deps", fallback="").splitlines()
+    # "coverage: coverage", "py312,pypy: x": deps of one factor's environments, not of every test run
+    deps = [d for d in cfg.get("testenv", "deps", fallback="").splitlines() if not _TOX_FACTOR.match(d)]
     files = [d.strip()[2:].strip() for d in deps if d.strip().startswith("-r")]
     packages = [d.strip() for d in deps if d.strip() and not d.strip().startswith(("-", "{", "#"))
                 and requirement_name(d)]

@@ -47,6 +47,13 @@ LAYOUTS: dict[str, tuple[dict[str, str], str, list[str]]] = {
         "pyproject.toml": '[tool.poetry]\nname = "lib"\n[tool.poetry.dependencies]\npython = "^3.11"\n'
                           'httpx = "*"\n[tool.poetry.group.test.dependencies]\npytest = "*"\n',
     }, "python -m pip install -e . pytest", ["httpx"]),
+    "tox-factors-testing-folder": ({  # pluggy's layout
+        "src/lib/__init__.py": "def f():\n    return 1\n", "testing/test_lib.py": "def test_f():\n    assert 1\n",
+        "pyproject.toml": '[project]\nname = "lib"\n[dependency-groups]\ndev = ["pre-commit", "tox"]\n'
+                          'testing = ["pytest", "coverage"]\n',
+        "tox.ini": "[testenv]\ndependency_groups=testing\ndeps=\n  coverage: coverage\n"
+                   "  pytestmain: git+https://github.com/pytest-dev/pytest.git@main\n[pytest]\ntestpaths = testing\n",
+    }, "python -m pip install -e . pytest coverage", []),
     "hatch-vcs": ({
         **PKG,
         "pyproject.toml": '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\nbuild-backend = "hatchling.build"\n'
@@ -105,3 +112,10 @@ def test_prose_is_writable_but_build_and_ci_config_are_not(repo_factory: Any, tm
     assert germinate(tmp_path / "user", "init", str(repo)).returncode == 0
     paths = load_seed(repo / "seed.yaml").seed.automation_contract.ai_access.write_paths
     assert paths == ["src/lib/**", "tests/**", "docs/**", "CHANGES.rst", "README.md"]
+
+
+def test_the_tests_folder_comes_from_pytest_testpaths(repo_factory: Any, tmp_path: Path) -> None:
+    files, _, _ = LAYOUTS["tox-factors-testing-folder"]
+    repo = repo_factory(files)
+    assert germinate(tmp_path / "user", "init", str(repo)).returncode == 0
+    assert "testing/**" in load_seed(repo / "seed.yaml").seed.automation_contract.ai_access.write_paths
