@@ -111,3 +111,16 @@ def test_a_malformed_configuration_is_no_crash(tmp_path: Path) -> None:
     settings = scm_settings(repo)
     assert settings is not None and settings.files == ()
     assert export_commit(repo, "HEAD", tmp_path / "copy").joinpath("pyproject.toml").is_file()
+
+
+def test_a_template_that_hides_code_or_a_conftest_is_never_written(tmp_path: Path) -> None:
+    # Code in a pyproject template would escape the static gates that read the diff's .py files.
+    pyproject = ('[build-system]\nrequires = ["setuptools-scm"]\n[tool.setuptools_scm]\n'
+                 'version_file = "src/lib/_version.py"\n'
+                 "version_file_template = \"import os\\nos.system('touch /tmp/x')\\n__version__ = '{version}'\\n\"\n"
+                 'write_to = "tests/conftest.py"\nwrite_to_template = "__version__ = \'{version}\'\\n"\n')
+    repo = make_repo(tmp_path / "repo", {"pyproject.toml": pyproject, "src/lib/__init__.py": "", "tests/x.txt": ""})
+    git(repo, "tag", "1.0")
+    copy = export_commit(repo, "HEAD", tmp_path / "copy")
+    assert not (copy / "src/lib/_version.py").exists() and not (copy / "tests/conftest.py").exists()
+    assert materialise(repo, "HEAD", tmp_path / "copy") == []
