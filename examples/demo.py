@@ -6,8 +6,10 @@ its UI (kept running afterwards), and runs the ``grow`` flow for three cycles wi
 scripted model replaying ``examples/transcript.yaml``:
 
 1. ``epic-units-tests`` lands (``merged``) and raises coverage; the reviewer sends it back once;
-2. ``epic-live-rates`` is ``rejected``: it edits CI configuration; the write-paths gate, a
-   security verdict, ends it before any of its code runs (only code decides what lands);
+2. ``epic-live-rates`` is ``rejected``: it edits CI configuration, outside the write paths.
+   The write-paths gate sends it back with the evidence before any of its code runs; the fix
+   round moves the CI step into another workflow, still outside, so after the round (the
+   seed's ``max_fix_rounds: 1``) it is rejected with the reason (only code decides what lands);
 3. ``epic-power-operator`` touches a security-critical path, so the cycle pauses for a
    person; the demo approves it (printing the equivalent ``germinate approve`` command) and
    it lands.

@@ -1,8 +1,10 @@
 """The act -> gates -> test -> review loop of a cycle, bounded by the seed's rounds.
 
 The order follows the cost of being wrong. Static gates (paths, sizes, secrets, dependencies)
-read the change without running it: a security verdict ends the candidate before any of its
-code executes; a new package waiting for a person (the dependencies gate) returns to the
+read the change without running it: a security verdict (or a path escaping the tree, a
+symlink, a submodule) ends the candidate before any of its code executes; a fixable static
+block (a write outside the write paths, a file too long) goes back to the implementer, still
+without running anything; a new package waiting for a person (the dependencies gate) returns to the
 caller, which asks before anything of the change is installed. Then the tests run (in the
 execution seam), then the gates that need their results (coverage, tests weakened, and the ticket's proof: a changed test that fails on the
 base and passes with the change, FAIL_TO_PASS), and only a change that passes them all is shown to the

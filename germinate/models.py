@@ -272,6 +272,9 @@ class GateResult(Contract):
     severity: Severity = "block"
     message: str
     evidence: list[str] = Field(default_factory=list)  # "path:line: detail"
+    # Set by a gate whose findings are mostly fixable when one finding is not (a path that
+    # escapes the tree, a symlink or submodule): no fix round; the candidate ends here.
+    ends_candidate: bool = False
 
 
 class Reward(Contract):

@@ -2,9 +2,9 @@
 
 The loop gives a model the chances a person would get, each one bounded:
 - tool calls (read a file or a range, search, list a folder) are answered, at most
-  ``max_tool_turns`` times, through function calling or the plain-text ``TOOL`` lines;
+  ``models.max_tool_turns`` times, through function calling or the plain-text ``TOOL`` lines;
 - a reply cut off at the token limit (``finish_reason == "length"``) keeps its complete
-  blocks and asks for the rest, in smaller blocks, at most ``MAX_CONTINUATIONS`` times;
+  blocks and asks for the rest, in smaller blocks, at most ``models.max_continuations`` times;
 - failed blocks and new lint findings (ruff F, E9) go back with the exact reason, at most
   ``max_retries`` more times; the same failure twice stops early.
 Every turn is one gateway call: ledgered and counted against the budgets like any other.
@@ -30,9 +30,9 @@ from germinate.edits import EditParseError, apply_edit_blocks, parse_edit_blocks
 from germinate.edits.searchreplace import TAIL
 from germinate.llm import Gateway
 from germinate.llm.gateway import Reply
+from germinate.seed import Models
 
-MAX_TOOL_TURNS = 6
-MAX_CONTINUATIONS = 3
+_DEFAULTS = Models.model_validate({})  # the seed's defaults: models.max_tool_turns, models.max_continuations
 
 # stopped_reason values
 APPLIED = "applied"  # every block of the last reply applied
@@ -75,8 +75,9 @@ class _Conversation:
     ticket_id: str | None
     template_sha256: str
 
-    def ask(self) -> Reply:
-        tools = TOOL_SCHEMAS if self.gw.supports_tools(self.role) else None
+    def ask(self, offer_tools: bool) -> Reply:
+        # once offered, the tools stay in every call: a history with tool calls needs them
+        tools = TOOL_SCHEMAS if offer_tools and self.gw.supports_tools(self.role) else None
         return self.gw.converse(self.role, self.messages, tools=tools, ticket_id=self.ticket_id,
                                 template_sha256=self.template_sha256)
 
@@ -152,7 +153,8 @@ def edit_rounds(
     max_retries: int,
     ticket_id: str | None = None,
     template_sha256: str = "",
-    max_tool_turns: int = MAX_TOOL_TURNS,
+    max_tool_turns: int = _DEFAULTS.max_tool_turns,
+    max_continuations: int = _DEFAULTS.max_continuations,
 ) -> ImplementResult:
     """Ask, answer tools, apply, lint, feed failures back; every kind of turn bounded."""
     convo = _Conversation(gw, role, messages, ticket_id, template_sha256)
@@ -161,7 +163,7 @@ def edit_rounds(
     applied = failed = attempts = tool_turns = continuations = 0
     message = ""
     while attempts <= max_retries:
-        reply = convo.ask()
+        reply = convo.ask(offer_tools=max_tool_turns > 0)
         requests = tool_requests(reply)
         if requests and tool_turns < max_tool_turns:
             tool_turns += 1
@@ -171,7 +173,7 @@ def edit_rounds(
             attempts += 1
             convo.tell(reply.text, f"You have used all {max_tool_turns} tool turns: reply with edit blocks now.")
             continue
-        if reply.truncated and continuations < MAX_CONTINUATIONS:
+        if reply.truncated and continuations < max_continuations:
             continuations += 1
             step = apply_reply(worktree, complete_part(reply.text), touched) if complete_part(reply.text) \
                 else _Step()

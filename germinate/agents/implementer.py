@@ -23,7 +23,7 @@ from germinate.seed import Seed
 REPO_MAP_TOKENS = 8_000
 MAX_OTHER_FILES_CHARS = 20_000
 MAX_DIFF_CHARS = 30_000
-TOOLS_NATIVE = ("You may call the read-only tools read_file, search and list_dir (a few turns) "
+TOOLS_NATIVE = ("You may call the read-only tools read_file, search and list_dir (at most {turns} turns) "
                 "before you send edit blocks.")
 
 
@@ -55,7 +55,7 @@ def implement(
             feedback=feedback,
             repo_map=repo_map,
             edit_format=EDIT_FORMAT,
-            tools=TOOLS_NATIVE if gw.supports_tools(role) else PLAIN_TEXT_TOOLS,
+            tools=_tools_text(gw, role, seed.models.max_tool_turns),
             diff=clip(diff, MAX_DIFF_CHARS, "diff"),
             uncovered=_uncovered_in_scope(coverage, plan.scope),
         )
@@ -65,11 +65,21 @@ def implement(
             prompt.messages,
             worktree,
             max_retries=seed.execution.max_edit_retries,
+            max_tool_turns=seed.models.max_tool_turns,
+            max_continuations=seed.models.max_continuations,
             ticket_id=plan.ticket.id,
             template_sha256=prompt.template_sha256,
         )
         results.append((role, result))
     return _combine(results)
+
+
+def _tools_text(gw: Gateway, role: str, turns: int) -> str:
+    """How the model may call the read-only tools, with the seed's bound (nothing when it is 0)."""
+    if turns == 0:
+        return ""
+    text = TOOLS_NATIVE if gw.supports_tools(role) else PLAIN_TEXT_TOOLS
+    return text.replace("{turns}", str(turns))
 
 
 def _repo_map(worktree: Path, plan: Plan, budget: int) -> str:

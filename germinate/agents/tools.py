@@ -48,7 +48,7 @@ TOOL_NAMES = frozenset(t["function"]["name"] for t in TOOL_SCHEMAS)
 PLAIN_TEXT_TOOLS = """\
 # Reading before editing (optional)
 
-Before you send edit blocks you may read the repository, a few turns at most. Send a reply
+Before you send edit blocks you may read the repository, in at most {turns} turns. Send a reply
 holding only lines of the form (one per tool call, JSON arguments):
 
 TOOL read_file {"path": "pkg/mod.py", "start_line": 1, "end_line": 120}

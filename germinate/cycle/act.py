@@ -20,6 +20,16 @@ if TYPE_CHECKING:
     from germinate.seed import Seed
 
 MAX_FEEDBACK_CHARS = 8000
+# What to do instead, for gates whose evidence names a file but not the way out.
+FIX_HINTS: dict[str, str] = {
+    "write_paths": "Leave the file(s) below as they are at the base: undo your edits to a file the base "
+                   "has (SEARCH your text, REPLACE it with the base's, as the diff so far shows it), "
+                   "remove a file you created (a DELETE block), create a file you deleted again. If the "
+                   "code is needed, move it into a file inside the write paths named below; nothing "
+                   "outside them can land.",
+    "file_types": "Remove the binary or bytecode file(s) below (a DELETE block); write Python source or text "
+                  "inside the write paths instead.",
+}
 
 
 def prepare_worktree(repo: Path, ticket_id: str, base_sha: str) -> tuple[str, Path]:
@@ -114,6 +124,8 @@ def gate_feedback(failures: list[GateResult], *, uncovered: dict[str, list[int]]
              "Fix each finding below and keep the rest of the change; the gates run again."]
     for g in failures:
         lines.append(f"- {g.name}: {g.message}")
+        if g.name in FIX_HINTS:
+            lines.append(f"  What to do: {FIX_HINTS[g.name]}")
         lines += [f"    {e}" for e in g.evidence[:10]]
     if uncovered:
         lines.append("Added lines no test executes (add tests that run them, or remove the code):")

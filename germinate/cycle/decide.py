@@ -21,17 +21,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from germinate.models import Change, Decision, GateResult, Reward, Ticket
-from germinate.policy import SECURITY_GATES, architecture, coverage, limits, testsuite
+from germinate.policy import SECURITY_GATES, architecture, coverage, limits, paths, testsuite
 from germinate.seed import Seed
 
 ApproveMode = Literal["auto", "human"]
 # Blocking gates that mean "a person holds this for now", not "this change is wrong".
 HOLD_GATES: frozenset[str] = frozenset({"freeze", "red_mode"})
 # Blocking gates the implementer can fix in another round: the evidence goes back to it.
-# A security verdict (``policy.SECURITY_GATES``: secrets, dependencies, test infrastructure,
-# write paths, file types), a hold, or any gate added later until someone lists it here
-# ends the candidate: fail closed.
+# A security verdict (``policy.SECURITY_GATES``: secrets, dependencies, test infrastructure),
+# a finding its gate marks ``ends_candidate`` (a write_paths entry escaping the tree, a
+# file_types symlink or submodule), a hold, or any gate added later until someone lists it
+# here ends the candidate: fail closed.
 FIXABLE_GATES: frozenset[str] = frozenset({
+    paths.WRITE_PATHS, paths.FILE_TYPES,
     limits.CHANGE_BUDGET, limits.SYNTAX, limits.FILE_LENGTH, limits.FUNCTION_LENGTH, limits.COMPLEXITY,
     testsuite.TESTS_PASS, testsuite.TESTS_KEPT, testsuite.TESTS_NOT_SKIPPED, testsuite.ASSERTIONS_KEPT,
     *coverage.NAMES, architecture.FORBIDDEN_IMPORTS, "ticket_proof",
@@ -74,14 +76,15 @@ def blocking_failures(gates: list[GateResult]) -> list[GateResult]:
 def fixable_failures(gates: list[GateResult]) -> list[GateResult]:
     """Blocking failures another implementer round may fix (empty if one of them cannot be)."""
     failures = blocking_failures(gates)
-    if any(g.name not in FIXABLE_GATES for g in failures):
+    if ends_candidate(failures):
         return []  # a security verdict or a hold ends the candidate, whatever else failed
     return failures
 
 
 def ends_candidate(gates: list[GateResult]) -> list[GateResult]:
-    """Blocking failures no round may fix: a security verdict, a hold, an unknown gate."""
-    return [g for g in blocking_failures(gates) if g.name not in FIXABLE_GATES]
+    """Blocking failures no round may fix: a security verdict, a finding its gate marks as
+    ending the candidate, a hold, an unknown gate."""
+    return [g for g in blocking_failures(gates) if g.name not in FIXABLE_GATES or g.ends_candidate]
 
 
 def _change_problem(change: Change) -> tuple[str, str] | None:
@@ -129,7 +132,10 @@ def decide(
         held = all(g.name in HOLD_GATES for g in gates if not g.passed and g.severity == "block")
         if held:
             return outcome("deferred", f"held by a label a person set: {blocking}; branch and ticket kept")
-        return outcome("rejected", f"blocked by gate(s): {blocking}")
+        rounds = ""
+        if fixable_failures(gates) and change.rounds > 1:  # fix rounds were tried and did not fix it
+            rounds = f" still failing after {change.rounds} implementer rounds"
+        return outcome("rejected", f"blocked by gate(s){rounds}: {blocking}")
     reasons = human_reasons(seed, gates, approve_mode)
     # a person who said no before anything ran (e.g. to installing a new package) decides it
     answered_no = bool(reasons) and approval is not None and approval.action != "approve"

@@ -14,9 +14,10 @@ Static gates run first, and none of the change's code may run (no install, no te
 they are known. How a caller (``germinate gate``, the cycle loop) uses them::
 
     static = run_static_gates(seed, changes, ticket=ticket, labels=..., repo_labels=...)
-    if static.ends_candidate:   # a security gate blocked: secrets, dependencies or
-        give up on this candidate   # test infrastructure. No fix round.
-    elif static.blocked:        # e.g. file_length: nothing runs; the model may fix and retry
+    if static.ends_candidate:   # a security gate blocked (secrets, dependencies, test
+        give up on this candidate   # infrastructure) or a finding marked ends_candidate
+                                    # (a path escaping the tree, a symlink, a submodule). No fix round.
+    elif static.blocked:        # e.g. file_length, write_paths: nothing runs; the model may fix and retry
         send static.results back to the model (a fix round), or stop
     elif not static.installs_allowed:  # a new package waits for a person: do not install it
         ask the person first (its install would run its code), then test
@@ -92,6 +93,10 @@ STATIC_GATES: frozenset[str] = frozenset(n for f in _FAMILIES if not f.needs_tes
 DYNAMIC_GATES: frozenset[str] = frozenset(GATES) - STATIC_GATES
 # A blocking verdict from one of these ends a candidate: it is not a slip to fix in another
 # round but an attempt to reach what the change must not (secrets, packages, the judge).
+# ``write_paths`` and ``file_types`` are not among them: a file outside the write paths, a
+# binary or bytecode file is a slip a fix round may undo (nothing runs while they block); their
+# findings that reach beyond the tree (an escaping path, a symlink, a submodule) set
+# ``GateResult.ends_candidate`` instead (``policy/paths.py``).
 SECURITY_GATES: frozenset[str] = frozenset({
     secrets.SECRETS, dependencies.DEPENDENCIES, testinfra.TEST_INFRASTRUCTURE,
 })
@@ -114,8 +119,9 @@ class StaticVerdict:
 
     @property
     def ends_candidate(self) -> bool:
-        """A security gate blocks: the candidate ends here, without a fix round."""
-        return any(not r.passed and r.severity == "block" and r.name in SECURITY_GATES for r in self.results)
+        """A security gate, or a finding no round may fix, blocks: the candidate ends here."""
+        return any(not r.passed and r.severity == "block" and (r.name in SECURITY_GATES or r.ends_candidate)
+                   for r in self.results)
 
     @property
     def installs_allowed(self) -> bool:

@@ -8,6 +8,15 @@ full-width look-alike of ``.github`` is still caught; the write paths (an allow-
 raw name, so a full-width look-alike of an allowed folder is not inside it. A name that
 normalisation changes, with control or bidi characters, a backslash, or that collides with an
 existing path up to case is blocked outright (``germinate.edits.names``).
+
+**Which findings a fix round may fix.** Nothing of a change runs while a static gate blocks, so
+a slip of scope costs only a round: a file written outside the write paths or into a disallowed
+one, a name that is not canonical, a binary or bytecode file added. The implementer is told the
+files and the seed's globs and may move the code or leave the file alone. A finding that reaches
+beyond what any gate reads ends the candidate instead (``GateResult.ends_candidate``): a tree
+entry that escapes the repository (``..``, ``.git``, an absolute path), and a blocking symlink
+or submodule: a link can point outside the tree, or at code in another repository, and a
+change that makes one is not a slip a model makes while editing text files.
 """
 
 from __future__ import annotations
@@ -59,14 +68,22 @@ def _name_findings(ctx: GateContext) -> list[str]:
     return found
 
 
+def _result(name: str, *, ok: str, final: list[str], block: list[str], approval: list[str] | None = None,
+            what: str) -> GateResult:
+    """One gate result; ``final`` findings (listed first) end the candidate without a fix round."""
+    result = gate(name, ok=ok, block=final + block, approval=approval, what=what)
+    return result.model_copy(update={"ends_candidate": True}) if final else result
+
+
 def check_write_paths(ctx: GateContext) -> GateResult:
     access = ctx.seed.automation_contract.ai_access
     disallowed = access.effective_disallowed()
+    final: list[str] = []
     block: list[str] = _name_findings(ctx)
     for change in ctx.changes.files:
         for path in change.paths():
             if _escapes(path):
-                block.append(f"{path!r}: escapes the repository or is a malformed tree entry "
+                final.append(f"{path!r}: escapes the repository or is a malformed tree entry "
                              "('..', '.', an empty name, .git or an absolute path)")
                 continue
             hit = first_match(path, disallowed, ignore_case=True)
@@ -77,8 +94,8 @@ def check_write_paths(ctx: GateContext) -> GateResult:
             elif first_match(path, access.write_paths, raw=True) is None:
                 block.append(f"{path}: outside automation_contract.ai_access.write_paths "
                              f"({', '.join(access.write_paths)})")
-    return gate(WRITE_PATHS, ok=f"{len(ctx.changes.files)} file(s), all inside the write paths",
-                block=block, what="writes outside what the seed allows")
+    return _result(WRITE_PATHS, ok=f"{len(ctx.changes.files)} file(s), all inside the write paths",
+                   final=final, block=block, what="writes outside what the seed allows")
 
 
 def _symlink_escapes(path: str, target: str) -> bool:
@@ -102,6 +119,7 @@ def _is_bytecode(path: str) -> bool:
 def check_file_types(ctx: GateContext) -> GateResult:
     types = ctx.seed.quality_gates.file_types
     disallowed = ctx.seed.automation_contract.ai_access.effective_disallowed()
+    final: list[str] = []  # links: they can reach outside the tree; no fix round
     block: list[str] = []
     approval: list[str] = []
     for change in ctx.changes.files:
@@ -109,17 +127,17 @@ def check_file_types(ctx: GateContext) -> GateResult:
             continue
         if GITLINK_MODE in (change.mode, change.old_mode):
             _by_policy(types.submodules, f"{change.path}: git submodule (code from another repository no gate "
-                       f"reads; quality_gates.file_types.submodules: {types.submodules})", block, approval)
+                       f"reads; quality_gates.file_types.submodules: {types.submodules})", final, approval)
         elif change.symlink:
             target = change.symlink_target or ""
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(change.path), target))
             if _symlink_escapes(change.path, target):
-                block.append(f"{change.path}: symlink to '{target}' points outside the repository")
+                final.append(f"{change.path}: symlink to '{target}' points outside the repository")
             elif first_match(resolved, disallowed, ignore_case=True):
-                block.append(f"{change.path}: symlink to '{target}' reaches a disallowed path")
+                final.append(f"{change.path}: symlink to '{target}' reaches a disallowed path")
             else:
                 _by_policy(types.symlinks, f"{change.path}: new or changed symlink to '{target}' "
-                           f"(quality_gates.file_types.symlinks: {types.symlinks})", block, approval)
+                           f"(quality_gates.file_types.symlinks: {types.symlinks})", final, approval)
         elif _is_bytecode(change.path):
             _by_policy(types.bytecode, f"{change.path}: compiled Python bytecode; it runs without its "
                        f"source being reviewed (quality_gates.file_types.bytecode: {types.bytecode})",
@@ -129,5 +147,5 @@ def check_file_types(ctx: GateContext) -> GateResult:
                        f"(quality_gates.file_types.binary: {types.binary})", block, approval)
         if change.mode == "100755" and change.old_mode != "100755" and change.path.endswith(".py"):
             approval.append(f"{change.path}: made executable ({change.old_mode or 'new'} -> 100755)")
-    return gate(FILE_TYPES, ok="no symlinks, binaries, bytecode or mode changes", block=block,
-                approval=approval, what="file types")
+    return _result(FILE_TYPES, ok="no symlinks, binaries, bytecode or mode changes", final=final, block=block,
+                   approval=approval, what="file types")

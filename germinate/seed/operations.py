@@ -29,6 +29,8 @@ class Models(Section):
     max_retries: int = Field(2, ge=0)
     temperature: float = Field(0.2, ge=0.0, le=2.0)
     max_context_tokens: int | None = Field(None, ge=2000)
+    max_tool_turns: int = Field(6, ge=0, le=50)
+    max_continuations: int = Field(3, ge=0, le=20)
 
     def output_cap(self, role: str) -> int:
         """Most tokens one answer of ``role`` may have: its entry in ``max_output_tokens``, else the

@@ -39,7 +39,10 @@ def check_outcomes_and_history(demo: DemoResult) -> None:
     landed, rejected, approved = (reports["epic-units-tests"], reports["epic-live-rates"],
                                   reports["epic-power-operator"])
     assert landed.coverage_after > landed.coverage_before
-    assert "write_paths" in rejected.decision.reason and ".github/workflows" in rejected.decision.reason
+    # the write went back as a fix round (max_fix_rounds: 1), still wrote under .github: rejected after it
+    assert "write_paths" in rejected.decision.reason and ".github/workflows/rates.yml" in rejected.decision.reason
+    assert "blocked by gate(s) still failing after 2 implementer rounds" in rejected.decision.reason
+    assert not any(g.name == "tests_pass" for g in rejected.decision.gates)  # its code never ran
     assert approved.decision.approval_id is not None and len(demo.approved_runs) == 1
     assert all(r.tokens > 0 and r.cost_usd > 0 for r in demo.reports)
 

@@ -92,7 +92,9 @@ def test_dotdot_tree_entry_is_judged_from_the_diff(repo_factory: Any, tmp_path: 
         assert (code, report["verdict"]) == (1, "blocked"), err
         assert fired(report) == {"write_paths": "block"}
         assert report["changes"]["paths"] == ["../pwn.py"]
-        assert "malformed tree entry" in next(g for g in report["gates"] if g["name"] == "write_paths")["message"]
+        write_paths = next(g for g in report["gates"] if g["name"] == "write_paths")
+        assert "malformed tree entry" in write_paths["message"]
+        assert write_paths["ends_candidate"] is True  # no fix round for a tree that escapes the repository
     assert not (repo.parent / "pwn.py").exists() and git(repo, "status", "--porcelain") == ""
 
 
@@ -135,9 +137,11 @@ def test_binaries_bytecode_and_symlinks_block_unless_the_seed_relaxes(repo_facto
     git(repo, "commit", "-q", "-m", "link")
     link = git(repo, "rev-parse", "HEAD").strip()
     git(repo, "checkout", "-q", "main")
-    for sha in (blob, pyc, link):
+    for sha, final in ((blob, False), (pyc, False), (link, True)):
         code, report, _ = gate(repo, tmp_path, "--head", sha, "--no-tests")
         assert (code, fired(report)) == (1, {"file_types": "block"}), report["gates"]
+        # a cycle sends a binary or bytecode file back as a fix round; a link ends the candidate
+        assert next(g for g in report["gates"] if g["name"] == "file_types")["ends_candidate"] is final
     relaxed = tmp_path / "relaxed.yaml"
     relaxed.write_text(SEED + "quality_gates:\n  file_types: {binary: needs_approval, symlinks: allow}\n")
     code, report, _ = gate(repo, tmp_path, "--head", blob, "--no-tests", "--seed", str(relaxed))

@@ -166,3 +166,29 @@ def test_a_long_in_scope_file_is_shown_in_parts_and_edited_after_reading_the_res
     assert result.stopped_reason == APPLIED
     assert (worktree / "pkg" / "long.py").read_text().endswith("def tail():\n    return 2\n")
     assert (worktree / "pkg" / "long.py").read_text().count("LINE_") == 400  # nothing else lost
+
+
+
+def test_the_seed_bounds_the_continuations_of_cut_off_replies(tmp_path: Path, worktree: Path, store: Store) -> None:
+    """``models.max_continuations: 0``: a cut-off reply is not continued; its cut block fails like an edit."""
+    cut = NEW_TEST + "\npkg/text.py\n<<<<<<< SEARCH\n    return s.upper()\n=======\n    return s.up"
+    title = block("pkg/text.py", "    return s.upper()\n", "    return s.upper()\n\n\ndef title(s: str) -> str:\n"
+                  "    return s.title()\n")
+    seed, path = scripted(tmp_path, {"implementer": [
+        {"content": cut, "finish_reason": "length"},
+        {"match": "cut off at the output token limit", "content": title},  # a continuation: never asked
+        {"content": GOOD_EDIT},  # the answer to the failed cut block
+    ]})
+    seed = seed.model_copy(update={"models": seed.models.model_copy(update={"max_continuations": 0})})
+    result = implement(gw(seed, store), seed, PLAN, worktree, round=1)
+    text = (worktree / "pkg" / "text.py").read_text()
+    assert result.stopped_reason == APPLIED and "def slugify" in text and "def title" not in text
+    assert roles(store) == ["implementer", "implementer"]
+
+
+def test_the_prompt_states_the_seeds_tool_turns_and_none_when_zero(tmp_path: Path, worktree: Path) -> None:
+    from germinate.agents.implementer import _tools_text
+
+    seed, _ = scripted(tmp_path, {"implementer": [{"content": GOOD_EDIT}]})
+    assert "at most 2 turns" in _tools_text(gw(seed), "implementer", 2)
+    assert _tools_text(gw(seed), "implementer", 0) == ""

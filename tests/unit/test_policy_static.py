@@ -55,6 +55,35 @@ def test_a_security_block_ends_the_candidate(repo_factory: Any) -> None:
     assert static.blocked and static.ends_candidate and static.verdict == "blocked"
 
 
+PATHS_SEED = Seed.model_validate({"project": {"name": "t"},
+                                  "automation_contract": {"ai_access": {"write_paths": ["pkg/**"]}}})
+
+
+def test_a_write_outside_the_write_paths_or_a_binary_is_fixable(repo_factory: Any) -> None:
+    from germinate.cycle.decide import ends_candidate, fixable_failures
+
+    for files in ({"other/x.py": "X = 1\n"}, {"seed.yaml": "version: 1\n"}, {"pkg/blob.bin": "\x00\x01\x02"},
+                  {"pkg/__pycache__/a.cpython-311.pyc": "junk"}):
+        static = run_static_gates(PATHS_SEED, change(repo_factory, files))
+        assert static.blocked and not static.ends_candidate, files
+        assert fixable_failures(static.results) and not ends_candidate(static.results), files
+
+
+def test_a_link_or_an_escaping_entry_ends_the_candidate(repo_factory: Any) -> None:
+    from germinate.cycle.decide import ends_candidate, fixable_failures
+
+    repo: Path = repo_factory({"pkg/a.py": "A = 1\n"})
+    base = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "pkg" / "alias.py").symlink_to("a.py")  # inside the tree, still a link: no fix round
+    (repo / "other.py").write_text("B = 2\n")  # fixable on its own, not next to a link
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "link")
+    static = run_static_gates(PATHS_SEED, changeset_between(repo, base, "HEAD"))
+    assert static.ends_candidate
+    assert [g.name for g in ends_candidate(static.results)] == ["file_types"]
+    assert fixable_failures(static.results) == []
+
+
 def test_static_then_dynamic_equals_every_gate(repo_factory: Any) -> None:
     changes = change(repo_factory, {"tests/conftest.py": "import os\n"})
     evaluation = m.Evaluation(head_sha=changes.head, base_sha=changes.base,
