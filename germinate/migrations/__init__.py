@@ -12,12 +12,14 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from germinate.errors import StoreError
 
 HERE = Path(__file__).parent
+MIGRATION_LOCK = 0x6765726D696E6174  # a PostgreSQL advisory lock key of Germinate's own ("germinat")
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -65,6 +67,11 @@ def upgrade(engine: Engine, revision: str = "head", *, shown_url: str | None = N
     try:
         conn = engine.connect()
         with conn, conn.begin():
+            if conn.dialect.name == "postgresql":
+                # SQLite's BEGIN takes the write lock; PostgreSQL runs concurrent DDL side by side
+                # (two processes creating one table: a unique violation). One migrator at a time:
+                # the next one waits here, then finds the revision it wanted already in place.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             cfg = alembic_config(engine)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)

@@ -5,6 +5,7 @@ for the ticket's paused flow run and resumes it with a typed answer through
 from __future__ import annotations
 
 import contextvars
+import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -63,3 +64,10 @@ def approvals(repo: Path) -> list[tuple[str, str]]:
     """(action, comment) of every answer on record for the target, oldest first."""
     with Store.open(repo=repo).session() as s:
         return [(a.action, a.comment) for a in s.scalars(select(ApprovalRow).order_by(ApprovalRow.id))]
+
+
+def no_answer_after_3_seconds(repo: Path) -> None:
+    """Commit a seed whose checkpoints give a person 0.05 minutes (3 s) to answer."""
+    seed = repo / "seed.yaml"
+    seed.write_text(seed.read_text().replace("approval_timeout_minutes: 60", "approval_timeout_minutes: 0.05"))
+    subprocess.run(["git", "commit", "-qam", "shorter approval timeout"], cwd=repo, check=True)

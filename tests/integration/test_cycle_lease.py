@@ -44,9 +44,10 @@ def germinate_run(repo: Path, env: dict[str, str], *args: str) -> subprocess.Pop
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
-def test_two_runs_half_a_second_apart_take_different_tickets(prefect_harness: None, tmp_path: Path) -> None:
+def test_two_runs_half_a_second_apart_take_different_tickets(prefect_harness: None, tmp_path: Path,
+                                                             database_env: dict[str, str]) -> None:
     repo = make_target(tmp_path / "minicalc")
-    env = environment(tmp_path, slow_architect(tmp_path / "slow.yaml", 4))
+    env = {**environment(tmp_path, slow_architect(tmp_path / "slow.yaml", 4)), **database_env}
     first = germinate_run(repo, env, "--cycles", "1")
     time.sleep(0.5)
     second = germinate_run(repo, env, "--cycles", "1")
@@ -54,7 +55,7 @@ def test_two_runs_half_a_second_apart_take_different_tickets(prefect_harness: No
     for proc, (out, err) in zip((first, second), outs, strict=True):
         assert proc.returncode == 0, out + err
 
-    store = Store.open(repo=repo)
+    store = Store.open(database_env.get("GERMINATE_DATABASE_URL"), repo=repo)
     with store.session() as s:
         cycles = list(s.scalars(select(CycleRow)))
         architect = [r.ticket_id for r in s.scalars(select(AgentRunRow).where(AgentRunRow.role == "architect"))]

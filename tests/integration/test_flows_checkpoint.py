@@ -17,7 +17,12 @@ import yaml
 from examples.demo import TRANSCRIPT, make_target
 from germinate.cycle.records import ticket_statuses
 from germinate.store import Store
-from tests.integration.checkpoint_person import approvals, cycle_with_person, in_turn
+from tests.integration.checkpoint_person import (
+    approvals,
+    cycle_with_person,
+    in_turn,
+    no_answer_after_3_seconds,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 TICKET = "epic-power-operator"
@@ -66,9 +71,7 @@ def test_request_changes_sends_the_comment_to_the_implementer_then_approve_lands
 
 
 def test_approval_timeout_defers_and_keeps_the_branch(target: Path) -> None:
-    seed = target / "seed.yaml"
-    seed.write_text(seed.read_text().replace("approval_timeout_minutes: 60", "approval_timeout_minutes: 0.05"))
-    subprocess.run(["git", "commit", "-qam", "shorter approval timeout"], cwd=target, check=True)
+    no_answer_after_3_seconds(target)
     report = run_cycle(target, [])
     assert report.decision.outcome == "deferred" and "timed out" in report.decision.reason
     store = Store.open(repo=target)

@@ -18,7 +18,12 @@ import pytest
 import yaml
 
 from examples.demo import TRANSCRIPT, make_target
-from tests.integration.checkpoint_person import approvals, cycle_with_person, in_turn
+from tests.integration.checkpoint_person import (
+    approvals,
+    cycle_with_person,
+    in_turn,
+    no_answer_after_3_seconds,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 TICKET = "epic-units-tests"
@@ -97,9 +102,7 @@ def test_approve_runs_the_tests_then_lands_with_one_approval(target: Path) -> No
 
 
 def test_no_answer_defers_with_nothing_run(target: Path) -> None:
-    seed = target / "seed.yaml"
-    seed.write_text(seed.read_text().replace("approval_timeout_minutes: 60", "approval_timeout_minutes: 0.05"))
-    subprocess.run(["git", "commit", "-qam", "shorter approval timeout"], cwd=target, check=True)
+    no_answer_after_3_seconds(target)
     report, _ = run_cycle(target, [])
     assert report.decision.outcome == "deferred" and "timed out" in report.decision.reason
     assert report.coverage_after is None
