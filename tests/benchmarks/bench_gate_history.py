@@ -192,7 +192,8 @@ def replay(name: str, count: int, tests: bool, work: Path) -> Counter[str]:
         tally[kind] += 1
         subject = git(repo, "log", "-1", "--format=%s", sha).strip()[:60]
         for cause in causes:
-            gate_counts[f"{kind}:{cause.split(':', 1)[0]}"] += 1
+            if not cause.startswith("  ("):  # the classifier's reason, not another finding
+                gate_counts[f"{kind}:{cause.split(':', 1)[0]}"] += 1
         notes = _notes(report)
         tally.update(f"note:{name}" for name in notes)
         if tests:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from germinate.policy.dependency_roles import classify, development_path
+from germinate.policy.dependency_roles import classify, classify_checkout, development_path
 from germinate.policy.depfiles import (
     Unreadable,
     build_requirements,
@@ -89,3 +91,14 @@ def test_includes_outside_the_tree_are_not_read() -> None:
 
     tree = classify(["requirements.txt"], reader)
     assert list(tree.runtime) == ["attrs"] and read == ["requirements.txt"]
+
+
+def test_a_folder_that_is_not_a_repository_is_read_too(tmp_path: Path) -> None:
+    files = {"setup.cfg": "[options]\ninstall_requires =\n    attrs\ntests_require = pytest\n",
+             "requirements/prod.txt": "gunicorn\n", "requirements/lint.txt": "ruff\n",
+             ".venv/lib/requirements.txt": "ignored\n", "node_modules/x/requirements.txt": "ignored-too\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    tree = classify_checkout(tmp_path)
+    assert sorted(tree.runtime) == ["attrs", "gunicorn"] and sorted(tree.development) == ["pytest", "ruff"]
