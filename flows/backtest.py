@@ -20,10 +20,17 @@ from prefect.artifacts import create_markdown_artifact
 from pydantic import Field
 
 from germinate.backtest import BacktestRun, PastCommit, pick_commits
+from germinate.backtest.links import LinkedText, open_linked_text
 from germinate.backtest.oracle import oracle_blocks
 from germinate.backtest.replay import hidden_tests, score
 from germinate.backtest.score import TicketScore, markdown, new_run_id, previous_run, save
-from germinate.backtest.scratch import oracle_transcript, prepare, scratch_path, ticket_id
+from germinate.backtest.scratch import (
+    oracle_kind,
+    oracle_transcript,
+    prepare,
+    scratch_path,
+    ticket_id,
+)
 from germinate.seed import growth_seed
 from germinate.workspace import repo_root
 
@@ -53,22 +60,25 @@ def _models(model: str | None) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def _replay(source: Path, commit: PastCommit, *, oracle: bool, seed_file: Path | None) -> TicketScore:
+def _replay(source: Path, commit: PastCommit, *, oracle: bool, seed_file: Path | None,
+            links: LinkedText | None) -> TicketScore:
     from flows.growth_cycle import growth_cycle
     from germinate.home import germinate_home
 
-    model = None
+    model, kind = None, ""
     if oracle:
         transcript = germinate_home() / "backtest" / "transcripts" / f"{commit.sha}.yaml"
-        model = f"scripted/{oracle_transcript(transcript, commit, oracle_blocks(source, commit))}"
-    scratch = prepare(source, commit, seed_file=seed_file, model=model)
+        answer, kind = oracle_blocks(source, commit), oracle_kind(source, commit)
+        model = f"scripted/{oracle_transcript(transcript, commit, answer, kind)}"
+    linked, records = links.for_commit(f"{commit.subject}\n\n{commit.body}") if links else ("", [])
+    scratch = prepare(source, commit, seed_file=seed_file, model=model, linked=linked)
     started = time.monotonic()
     with _models(model):
         report = growth_cycle(repo=str(scratch), ticket_id=ticket_id(commit))
     seconds = time.monotonic() - started
     head = report.decision.head_sha if report.decision else ""
     hidden = hidden_tests(source, scratch, growth_seed(scratch), commit, head)
-    return score(commit, report, seconds, hidden, scratch)
+    return score(commit, report, seconds, hidden, scratch).model_copy(update={"kind": kind, "linked": records})
 
 
 @flow(name="backtest", log_prints=True)
@@ -81,9 +91,12 @@ def backtest(repo: str = REPO, commits: int = COMMITS, oracle: bool = ORACLE,  #
     picked = pick_commits(source, ref, commits, max_lines=budget[0], max_files=budget[1])
     logger = get_run_logger()
     logger.info("Replaying %d commit(s) of %s in %s", len(picked), source, scratch_path(source))
+    links = open_linked_text(source, seed_file)
+    if links is not None and links.reason:
+        logger.warning("Linked issues will not be fetched: %s", links.reason)
     scores = []
     for commit in picked:
-        scores.append(_replay(source, commit, oracle=oracle, seed_file=seed_file))
+        scores.append(_replay(source, commit, oracle=oracle, seed_file=seed_file, links=links))
         logger.info("%s %s: %s, hidden tests %s", commit.sha[:10], commit.subject[:60], scores[-1].outcome,
                     scores[-1].hidden_tests)
     run = BacktestRun(run_id=new_run_id(), project=source.name, repo=str(source), label=label,

@@ -25,6 +25,7 @@ import httpx
 
 from germinate.errors import ConfigError, GerminateError
 from germinate.home import germinate_home, prefect_home, state_lock
+from germinate.processes import process_alive
 
 DEFAULT_PORT = 4200
 HOST = "127.0.0.1"
@@ -99,7 +100,7 @@ def is_ours(info: ServerInfo, pid: int | None = None) -> bool:
     except OSError:
         if sys.platform == "linux":
             return False  # no such process
-        return _alive(pid) and is_healthy(info.api_url)  # no /proc: trust a live pid that answers
+        return process_alive(pid) and is_healthy(info.api_url)  # no /proc: trust a live pid that answers
     return b"prefect.server.api.server:create_app" in cmdline and str(info.port).encode() in cmdline
 
 
@@ -194,7 +195,7 @@ def _forget_stale() -> None:
     """A pid file or record whose process is gone (a reboot, a kill) would block a new start."""
     _clear_state()
     pid = _recorded_pid()
-    if pid is not None and not _alive(pid):
+    if pid is not None and not process_alive(pid):
         pid_file().unlink(missing_ok=True)
     elif pid is not None:
         raise ServerError(f"{pid_file()} names a running process (pid {pid}) that Germinate did not record. "
@@ -213,19 +214,6 @@ def _wait_healthy(info: ServerInfo, timeout: float) -> None:
         time.sleep(0.5)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:  # no /proc: the pid answered, so it is alive
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
-
-
 def _stop(info: ServerInfo, grace: float = 20.0) -> None:
     """``prefect server stop`` (SIGTERM to the recorded pid), then wait; SIGKILL only if it is still ours."""
     pid = _recorded_pid()
@@ -235,7 +223,7 @@ def _stop(info: ServerInfo, grace: float = 20.0) -> None:
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not process_alive(pid):
             return
         time.sleep(0.2)
     if is_ours(info, pid):
@@ -246,7 +234,7 @@ def stop_server() -> str:
     """Stop the recorded server, and only it; say what happened."""
     info = read_state()
     pid = _recorded_pid()
-    if pid is not None and not _alive(pid):
+    if pid is not None and not process_alive(pid):
         pid_file().unlink(missing_ok=True)  # left by a server that died: it would block the next start
     if info is None:
         return "no Germinate-started Prefect server is recorded; nothing to stop"

@@ -144,6 +144,9 @@ class AgentRunRow(Base):
     # False when the reply's size is not known (a timeout, a crash): tokens_out is then the most
     # the call could have produced (its max_tokens), not what it did.
     output_known: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Why the reply ended ("stop", "length": cut at the token limit, "tool_calls"; "": no reply
+    # or not recorded): a replayed answer comes back with it.
+    finish_reason: Mapped[str] = mapped_column(String(40), default="", server_default="")
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 

@@ -71,6 +71,15 @@ def head_sha(repo_path: Path | str, ref: str = "HEAD") -> str:
     return run_git(repo_path, "rev-parse", "--verify", f"{ref}^{{commit}}").strip()
 
 
+def is_ancestor(repo_path: Path | str, older: str, newer: str) -> bool:
+    """True if commit ``older`` is ``newer`` or one of its ancestors (False if either is unknown)."""
+    try:
+        run_git(repo_path, "merge-base", "--is-ancestor", older, newer)
+    except RepoError:
+        return False
+    return True
+
+
 def current_branch(repo_path: Path | str) -> str:
     return run_git(repo_path, "rev-parse", "--abbrev-ref", "HEAD").strip()
 

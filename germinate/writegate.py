@@ -33,7 +33,7 @@ from germinate.forge.base import ChangeRequest, Forge
 from germinate.models import Decision
 from germinate.seed import Seed
 from germinate.store import ApprovalRow, DecisionRow, Store, WriteRow
-from germinate.workspace import patch_id, run_git
+from germinate.workspace import is_ancestor, patch_id, run_git
 
 APPROVAL_ACTIONS = ("approve", "reject", "request_changes", "timeout")
 _NON_WRITING = ("rejected", "failed", "deferred", "no_op")
@@ -229,7 +229,7 @@ class WriteGate:
         if not approved:
             return False
         records = (self.seed.reporting.growth_log, self.seed.reporting.capabilities)
-        if _is_ancestor(worktree, approved, head):
+        if is_ancestor(worktree, approved, head):
             touched = set(run_git(worktree, "diff", "--name-only", approved, head).split())
             return touched <= set(records)
         return approval_covers(worktree, approved, decision.base_sha, head, records)
@@ -279,13 +279,3 @@ def approval_covers(worktree: Path, approved: str, base: str, head: str, records
     except GerminateError:  # the approved commit is gone (garbage-collected): it covers nothing
         return False
     return bool(theirs) and theirs == ours
-
-
-def _is_ancestor(worktree: Path, older: str, newer: str) -> bool:
-    from germinate.errors import RepoError
-
-    try:
-        run_git(worktree, "merge-base", "--is-ancestor", older, newer)
-    except RepoError:
-        return False
-    return True

@@ -6,8 +6,12 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from germinate.store import Store
 
 # Set before anything imports Prefect or litellm.
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
@@ -80,6 +84,31 @@ def pg_cluster() -> Iterator:
 def pg_url(pg_cluster) -> str:  # type: ignore[no-untyped-def]
     """A fresh, empty PostgreSQL database in the session's cluster."""
     return str(pg_cluster.new_database())
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A fresh SQLite store in the test's folder (a test file may define its own ``store``)."""
+    from germinate.store import Store
+
+    return Store.open(url=f"sqlite:///{tmp_path / 'state.db'}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The test runs twice: on a SQLite file, then on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_env(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The test runs twice: with the project's own SQLite store (no variable), then with
+    ``GERMINATE_DATABASE_URL`` naming a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return {}
+    return {"GERMINATE_DATABASE_URL": str(request.getfixturevalue("pg_url"))}
 
 
 @pytest.fixture(scope="session")

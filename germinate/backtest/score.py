@@ -26,6 +26,7 @@ class TicketScore(BaseModel):
     subject: str
     outcome: str
     reason: str = ""
+    kind: str = ""  # --oracle: the kind its plan gave the commit, read from the diff (tests, docs, feature...)
     hidden_tests: str = "not_run"  # pass | fail | not_run (the commit's own tests on the result)
     hidden_detail: str = ""
     tokens: int = 0
@@ -34,6 +35,7 @@ class TicketScore(BaseModel):
     seconds: float = 0.0
     rounds: int = 0
     gates_fired: list[str] = Field(default_factory=list)
+    linked: list[str] = Field(default_factory=list)  # issues the message links: "#12 fetched", "#13 failed: ..."
 
     @property
     def landed(self) -> bool:
@@ -143,6 +145,10 @@ def markdown(run: BacktestRun, previous: BacktestRun | None = None) -> str:
     if refused:
         out += ["", "## Why the others did not land", ""]
         out += [f"- `{t.sha[:10]}` {t.outcome}: {t.reason[:400]}" for t in refused]
+    links = [(t, record) for t in run.tickets for record in t.linked]
+    if links:
+        out += ["", "## Linked issues (added to the tickets as quoted text)", ""]
+        out += [f"- `{t.sha[:10]}` {record}" for t, record in links]
     if previous is not None:
         out += ["", "## Side by side with the previous run", "",
                 "| run | mode | land rate | hidden tests pass | cost/ticket | tokens/ticket | s/ticket |",

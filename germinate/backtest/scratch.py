@@ -51,8 +51,9 @@ def base_seed(scratch: Path, seed_file: Path | None) -> dict[str, Any]:
     return data
 
 
-def ticket_seed(data: dict[str, Any], commit: PastCommit, model: str | None) -> dict[str, Any]:
-    """``data`` with the commit's ticket as its one epic, landing allowed in the scratch clone."""
+def ticket_seed(data: dict[str, Any], commit: PastCommit, model: str | None, linked: str = "") -> dict[str, Any]:
+    """``data`` with the commit's ticket as its one epic (its message, then the ``linked``
+    issues' quoted text), landing allowed in the scratch clone."""
     seed = {**data}
     project = dict(seed.get("project") or {})
     project["repo"] = {**(project.get("repo") or {}), "default_branch": BRANCH}
@@ -60,7 +61,7 @@ def ticket_seed(data: dict[str, Any], commit: PastCommit, model: str | None) -> 
     growth = dict(seed.get("growth_objectives") or {})
     growth["roadmap_epics"] = [{
         "id": ticket_id(commit).removeprefix("epic-"), "title": commit.subject or commit.sha[:10],
-        "description": commit.body, "modules": commit.code_files, "acceptance": [commit.subject],
+        "description": "\n\n".join(p for p in (commit.body, linked) if p), "modules": commit.code_files, "acceptance": [commit.subject],
         "priority": 1,
     }]
     seed["growth_objectives"] = growth
@@ -75,7 +76,8 @@ def ticket_seed(data: dict[str, Any], commit: PastCommit, model: str | None) -> 
     return seed
 
 
-def prepare(source: Path, commit: PastCommit, *, seed_file: Path | None, model: str | None) -> Path:
+def prepare(source: Path, commit: PastCommit, *, seed_file: Path | None, model: str | None,
+            linked: str = "") -> Path:
     """The scratch clone (Germinate's own working copy, never the user's repository) with
     ``backtest`` at the commit's parent plus the ticket's seed commit."""
     worktree = scratch_path(source)
@@ -86,7 +88,7 @@ def prepare(source: Path, commit: PastCommit, *, seed_file: Path | None, model: 
         run_git(worktree, "fetch", "-q", str(source), commit.sha)
     run_git(worktree, "checkout", "-q", "-f", "-B", BRANCH, commit.parent)
     run_git(worktree, "clean", "-q", "-fdx")
-    seed = ticket_seed(base_seed(worktree, seed_file), commit, model)
+    seed = ticket_seed(base_seed(worktree, seed_file), commit, model, linked)
     (worktree / "seed.yaml").write_text(yaml.safe_dump(seed, sort_keys=False), encoding="utf-8")
     run_git(worktree, "add", "seed.yaml")
     run_git(worktree, "-c", "user.name=germinate-backtest", "-c", "user.email=backtest@germinate.invalid",
@@ -94,21 +96,18 @@ def prepare(source: Path, commit: PastCommit, *, seed_file: Path | None, model: 
     return worktree
 
 
-REFACTOR_WORDS = ("cleanup", "clean up", "clean-up", "refactor", "rename", "typo", "style", "lint", "tidy")
-FIX_WORDS = ("fix", "bug", "correct", "issue", "regression")
+def oracle_kind(source: Path, commit: PastCommit) -> str:
+    """The kind the oracle's plan gives the commit, read from its diff (``germinate.backtest.kind``):
+    ``tests``, ``docs`` or ``refactor`` when no product code changed beyond layout and docstrings,
+    ``feature`` (which owes a FAIL_TO_PASS test) when a public interface changed, else ``refactor``."""
+    from germinate.backtest.kind import commit_kind
+
+    return commit_kind(source, commit)
 
 
-def plan_kind(subject: str) -> str:
-    """The kind an architect would give the commit, guessed from its subject (the oracle's plan)."""
-    words = subject.lower()
-    if any(w in words for w in REFACTOR_WORDS):
-        return "refactor"
-    return "fix" if any(w in words for w in FIX_WORDS) else "feature"
-
-
-def oracle_transcript(dest: Path, commit: PastCommit, answer: str) -> Path:
-    """A scripted transcript whose implementer answers with ``answer`` (the true commit)."""
-    kind = plan_kind(commit.subject)
+def oracle_transcript(dest: Path, commit: PastCommit, answer: str, kind: str) -> Path:
+    """A scripted transcript whose architect plans a ``kind`` change and whose implementer
+    answers with ``answer`` (the true commit)."""
     plan = {"summary": commit.subject or commit.sha, "acceptance_criteria": [commit.subject or "as the commit"],
             "scope": commit.files, "tests_to_add": commit.test_files, "risks": [], "kind": kind}
     approve = {"verdict": "approve", "summary": "oracle", "comments": [],

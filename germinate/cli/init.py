@@ -28,8 +28,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"  packages      {', '.join(facts.packages) or 'none found'}"
           f"{' (src layout)' if facts.src_layout else ''}")
     print(f"  tests         {facts.tests_dir or 'none found'}; pytest config: {facts.pytest_config or 'none'}")
-    print(f"  setup         {facts.setup_command or 'nothing to install found'}"
-          f"{f' (from {chr(44).join(facts.setup_sources)})' if facts.setup_sources else ''}")
+    sources = f" (from {'; '.join(facts.setup_sources)})" if facts.setup_sources else ""
+    print(f"  setup         {facts.setup_command or 'nothing to install found'}{sources}")
     print(f"  dependencies  {len(facts.dependencies)} runtime package(s) allowlisted "
           f"({', '.join(facts.dependencies) or 'none'}); files read: {', '.join(facts.dependency_files) or '-'}")
     limits = facts.limits

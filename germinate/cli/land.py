@@ -80,13 +80,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _land(repo: Path, loaded: Any, store: Any, forge: Any, args: argparse.Namespace) -> int:
-    from germinate.workspace import head_sha
+    from germinate.workspace import head_sha, is_ancestor
 
     change, cycle = _find(store, forge, args.change)
     default = loaded.seed.project.repo.default_branch
     base = head_sha(repo, f"refs/heads/{default}")
     head = head_sha(repo, f"refs/heads/{change.branch}")
-    if not _is_ancestor(repo, base, head):
+    if not is_ancestor(repo, base, head):
         raise RepoError(f"branch {change.branch} does not start from the tip of {default} ({base[:12]}): "
                         f"what would land was never tested. Fix: rebase it (git rebase {default} "
                         f"{change.branch}), then 'germinate land {change.id}' judges it again")
@@ -207,13 +207,3 @@ def _branch_worktree(repo: Path, branch: str, head: str) -> tuple[Path, bool]:
         raise RepoError(f"branch {branch} is checked out at {tree} with other work; Germinate will not "
                         "commit there. Fix: commit or clean that checkout, or switch it to another branch")
     return add_worktree(repo, f"land-{uuid.uuid4().hex[:10]}", head, branch=branch), True
-
-
-def _is_ancestor(repo: Path, older: str, newer: str) -> bool:
-    from germinate.workspace import run_git
-
-    try:
-        run_git(repo, "merge-base", "--is-ancestor", older, newer)
-    except RepoError:
-        return False
-    return True

@@ -35,7 +35,7 @@ from germinate.llm import spend_from_ledger
 from germinate.models import Change, Decision, Evaluation, Plan, Snapshot
 from germinate.seed import LoadedSeed
 from germinate.store import Store
-from germinate.workspace import BOT_IDENTITY, head_sha, run_git
+from germinate.workspace import BOT_IDENTITY, head_sha, is_ancestor, run_git
 from germinate.writegate import WriteGate, approval_covers
 
 log = logging.getLogger(__name__)
@@ -65,11 +65,7 @@ def landing_lock(repo: Path) -> Iterator[None]:
 
 def is_landed(repo: Path, default_branch: str, sha: str) -> bool:
     """True if ``sha`` is already on the default branch (a resumed cycle must not land twice)."""
-    try:
-        run_git(repo, "merge-base", "--is-ancestor", sha, f"refs/heads/{default_branch}")
-    except RepoError:
-        return False
-    return True
+    return is_ancestor(repo, sha, f"refs/heads/{default_branch}")
 
 
 def rebase_change(change: Change, new_base: str) -> Change | None:

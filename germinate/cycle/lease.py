@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from germinate.errors import GerminateError
 from germinate.models import Ticket
+from germinate.processes import process_alive
 from germinate.store import LeaseRow, Store
 
 DEFAULT_LEASE_SECONDS = 120.0
@@ -55,21 +56,7 @@ def owner_alive(owner: str) -> bool | None:
         return None
     if owner == this_owner():
         return True
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return _not_a_zombie(int(pid_text))
-
-
-def _not_a_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
+    return process_alive(int(pid_text))
 
 
 @dataclass(frozen=True)

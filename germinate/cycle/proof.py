@@ -19,16 +19,23 @@ from germinate.seed import LoadedSeed, Seed
 TICKET_PROOF = "ticket_proof"
 # A ticket about a bug is a fix, whatever the plan calls it.
 FORCED_KINDS = {"bug": "fix", "regression": "fix"}
-DOCS_SUFFIXES = (".md", ".rst", ".txt", ".adoc")
+# Plans that claim no behaviour change: when the change's code does change, it is a feature.
+NO_BEHAVIOUR_KINDS = ("docs", "tests")
 
 
 def change_kind(plan: Plan, change: Change) -> str:
-    """The kind the proof rule applies to: the plan's, except that a bug is a fix and a
-    "docs" change that touches code is a feature (a label never dodges the proof)."""
+    """The kind the proof rule applies to. First what the diff shows: a change that leaves all
+    product code as it was (tests, docs, formatting) is ``tests``/``docs``/``refactor``,
+    whatever the plan says, since it has no behaviour to prove. Otherwise the plan's kind, except
+    that a bug is a fix and a "docs" or "tests" plan whose change alters code is a feature
+    (a label never dodges the proof)."""
+    from germinate.cycle.touches import touched_kind
+
+    shown = touched_kind(Path(change.worktree), change.base_sha, change.head_sha or "HEAD", change.files_changed)
+    if shown is not None:
+        return shown
     kind = FORCED_KINDS.get(plan.ticket.kind, plan.kind)
-    if kind == "docs" and any(not p.endswith(DOCS_SUFFIXES) for p in change.files_changed):
-        return "feature"
-    return kind
+    return "feature" if kind in NO_BEHAVIOUR_KINDS else kind
 
 
 def needs_proof(seed: Seed, plan: Plan, change: Change) -> bool:

@@ -3,6 +3,10 @@
 Read from git's objects (``ls-tree`` + one ``cat-file --batch``), not from a worktree: no
 untracked or ignored file, no ``.git``, and no ``.gitattributes`` ``export-ignore`` /
 ``export-subst`` rewriting what ``git archive`` would hand out. Submodules are left out.
+
+One addition, as ``pip install -e .`` makes it in a checkout: a version file the project's build
+writes from git (setuptools-scm, hatch-vcs) and the commit lacks, computed on the host from
+``git describe`` (``generated.materialise``), so the tests import what a developer's would.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import os
 import subprocess
 from pathlib import Path, PurePosixPath
 
+from germinate.environments.generated import materialise
 from germinate.errors import RepoError
 
 GIT_TIMEOUT_S = 300.0
@@ -72,4 +77,5 @@ def export_commit(repo: Path, sha: str, dest: Path) -> Path:
             continue
         target.write_bytes(content)
         target.chmod(0o755 if mode == "100755" else 0o644)
+    materialise(repo, commit, dest)
     return dest

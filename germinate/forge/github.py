@@ -143,6 +143,11 @@ class GitHubForge:
     def _issue(self, number: int) -> Issue:
         return self._call(f"reading issue #{number}", lambda: self.repo.get_issue(number))
 
+    def issue_text(self, number: int) -> tuple[str, str]:
+        """(title, body) of issue or pull request ``number`` (read only)."""
+        issue = self._issue(number)
+        return issue.title or "", issue.body or ""
+
     def _pull(self, number: int) -> PullRequest:
         return self._call(f"reading pull request #{number}", lambda: self.repo.get_pull(number))
 

@@ -24,6 +24,7 @@ from germinate.workspace import (
     BOT_IDENTITY,
     add_worktree,
     ensure_usable,
+    is_ancestor,
     is_dirty,
     remove_worktree,
     run_git,
@@ -43,19 +44,11 @@ def worktrees_on(repo: Path, branch: str) -> list[Path]:
     return found
 
 
-def _exit_ok(repo: Path, *args: str) -> bool:
-    try:
-        run_git(repo, *args)
-    except RepoError:
-        return False
-    return True
-
-
 def land_locally(repo: Path, default: str, branch: str, head_sha: str, message: str) -> str:
     """Merge ``head_sha`` (the tip of ``branch``) into ``default``; returns the new ``default`` SHA."""
     ref = f"refs/heads/{default}"
     old = run_git(repo, "rev-parse", "--verify", f"{ref}^{{commit}}").strip()
-    if _exit_ok(repo, "merge-base", "--is-ancestor", head_sha, ref):
+    if is_ancestor(repo, head_sha, ref):
         return old  # landed already (a retried merge): nothing is written twice
     tip = run_git(repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", check=False).strip()
     if not tip:

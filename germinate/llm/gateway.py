@@ -23,6 +23,7 @@ from germinate.errors import BudgetExceeded, GerminateError
 from germinate.llm import transport
 from germinate.llm.budget import BudgetGuard
 from germinate.llm.ledger import (
+    ANSWERED,
     LedgerEntry,
     Spend,
     answered_calls,
@@ -63,6 +64,17 @@ class _Call:
     ticket_id: str | None
     template_sha256: str
     tools: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Ended:
+    """How one request ended, as its ledger row tells it."""
+
+    outcome: str
+    completion: transport.Completion | None = None
+    latency_ms: float = 0.0
+    error: str = ""
+    output_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -350,7 +362,7 @@ class Gateway:
     def _reserve(self, model: str, messages: list[dict[str, Any]], ctx: _Call) -> tuple[int | None, int]:
         prompt_tokens = transport.estimate_tokens(messages)
         cap = min(self.seed.models.output_cap(ctx.role), transport.output_limit(model) or 1 << 30)
-        entry = self._entry(model, messages, ctx, "pending", None, 0.0, "", output_known=False)
+        entry = self._entry(model, messages, ctx, _Ended("pending", output_known=False))
         entry.tokens_in = prompt_tokens
 
         def cost(tokens_in: int, tokens_out: int) -> tuple[float, bool]:
@@ -376,12 +388,13 @@ class Gateway:
             return None
         row = rows[nth]
         reply = self.archive_dir / f"{row.response_sha256}.txt"
-        if not row.response_sha256 or not reply.exists():
-            return None
+        if not row.response_sha256 or not reply.exists() or not row.finish_reason:
+            return None  # (no finish reason: a row from before it was kept; a cut reply must stay cut)
         log.info("%s %s via %s: answer replayed from ledger row %d (asked before this run was "
                  "restarted); not sent again", self.project, ctx.role, model, row.id)
         self._replayed = True
-        return transport.Completion(reply.read_text(encoding="utf-8"), row.tokens_in, row.tokens_out, None)
+        return transport.Completion(reply.read_text(encoding="utf-8"), row.tokens_in, row.tokens_out, None,
+                                    finish_reason=row.finish_reason)
 
     def _cost(
         self, model: str, tokens_in: int, tokens_out: int, reported: float | None = None
@@ -397,18 +410,8 @@ class Gateway:
             return computed, True
         return 0.0, tokens_in + tokens_out == 0
 
-    def _entry(
-        self,
-        model: str,
-        messages: list[dict[str, Any]],
-        ctx: _Call,
-        outcome: str,
-        completion: transport.Completion | None,
-        latency_ms: float,
-        error: str,
-        *,
-        output_known: bool = True,
-    ) -> LedgerEntry:
+    def _entry(self, model: str, messages: list[dict[str, Any]], ctx: _Call, ended: _Ended) -> LedgerEntry:
+        completion = ended.completion
         tokens_in = completion.tokens_in if completion else 0
         tokens_out = completion.tokens_out if completion else 0
         cost, known = self._cost(
@@ -419,7 +422,7 @@ class Gateway:
             role=ctx.role,
             model=model,
             prompt_sha256=prompt_sha256(messages),
-            outcome=outcome,
+            outcome=ended.outcome,
             cycle_id=self.cycle_id,
             ticket_id=ctx.ticket_id,
             run_id=self.run_id,
@@ -429,9 +432,11 @@ class Gateway:
             tokens_out=tokens_out,
             cost_usd=cost,
             cost_known=known,
-            latency_ms=latency_ms,
-            error=error,
-            output_known=output_known,
+            latency_ms=ended.latency_ms,
+            error=ended.error,
+            output_known=ended.output_known,
+            # only a reply that came back has a finish reason (a timeout's placeholder has none)
+            finish_reason=completion.finish_reason if completion and ended.outcome in ANSWERED else "",
         )
 
     def _record(
@@ -450,8 +455,7 @@ class Gateway:
         if self._replayed:  # a replayed answer is on record already, from the run that paid for it
             self._replayed = False
             return
-        entry = self._entry(model, messages, ctx, outcome, completion, latency_ms, error,
-                            output_known=output_known)
+        entry = self._entry(model, messages, ctx, _Ended(outcome, completion, latency_ms, error, output_known))
         self.budget.record(entry.spend())
         if self.archive_dir is not None:
             archive_texts(

@@ -62,6 +62,7 @@ class LedgerEntry:
     latency_ms: float = 0.0
     error: str = ""
     output_known: bool = True
+    finish_reason: str = ""  # why the reply ended ("length": cut off); "" without a reply
 
     def spend(self) -> Spend:
         return Spend(self.tokens_in + self.tokens_out, self.cost_usd, self.cost_known, 1)
@@ -118,6 +119,7 @@ def _row(entry: LedgerEntry) -> AgentRunRow:
         outcome=entry.outcome,
         error=entry.error[:4000],
         output_known=entry.output_known,
+        finish_reason=entry.finish_reason,
     )
 
 
@@ -149,7 +151,7 @@ def complete_entry(store: Store, row_id: int, entry: LedgerEntry) -> None:
             return
         fresh = _row(entry)
         for column in ("response_sha256", "prompt_sha256", "tokens_in", "tokens_out", "cost_usd",
-                       "cost_known", "latency_ms", "outcome", "error", "output_known"):
+                       "cost_known", "latency_ms", "outcome", "error", "output_known", "finish_reason"):
             setattr(row, column, getattr(fresh, column))
 
 

@@ -4,7 +4,8 @@ The target's tests never run in Germinate's interpreter: each target gets a venv
 ``project_dir(repo, "venvs", <key>)``, where the key hashes the dependency files
 (pyproject.toml, setup.cfg, setup.py, requirements*.txt), the setup command and the Python
 version. The venv is built once per key (``python -m venv``, then pytest + coverage, then
-``execution.setup_command``) and reused until a dependency file changes. A failed setup is
+``execution.setup_command``) and reused until a dependency file changes. A project versioned
+from git gets its version as ``SETUPTOOLS_SCM_PRETEND_VERSION`` (``environments.generated``). A failed setup is
 returned as a ``TargetEnv`` with ``ok=False`` and the log tail, never raised.
 
 ``GERMINATE_TARGET_VENV`` names an existing venv to use as is (no build, no setup): handy
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from germinate.environments.allowlist import allowed_env, install_names
+from germinate.environments.generated import build_variables
 from germinate.environments.tree import export_commit
 from germinate.home import project_dir, state_lock
 from germinate.process import execute, log_tail
@@ -176,6 +178,7 @@ def build_environment(venv: Path, worktree: Path, setup_command: str, key: str =
     env = target.process_env([*passthrough, *install_names()])
     with tempfile.TemporaryDirectory(prefix="germinate-setup-") as tmp:
         copy = export_commit(worktree, "HEAD", Path(tmp) / "tree")
+        env.update(build_variables(worktree, "HEAD", copy))  # the copy has no .git to read a version from
         for what, cmd in steps:
             code, output = _run(cmd, sandbox, copy=copy, target=target, env=env, log=log)
             if code != 0:

@@ -1,11 +1,18 @@
-"""Reading the runtime dependencies a file declares, without running anything.
+"""Reading the dependencies a file declares, by who gets them, without running anything.
 
-``pyproject.toml`` (PEP 621 dependencies and optional dependencies, dependency groups,
-Poetry), ``setup.cfg`` (``install_requires``, ``extras_require``, ``tests_require``),
-``setup.py`` (the same keywords of the ``setup()`` call, read from its syntax tree: literals and
-module-level names bound to literals; never executed), and ``requirements*.txt`` /
-``requirements/*.txt`` with their ``-r`` / ``-c`` includes. ``[build-system] requires`` is
-not a runtime dependency: ``build_requirements`` reads it apart.
+``pyproject.toml`` (PEP 621 dependencies and extras, dependency groups, Poetry, setuptools'
+and hatch's dynamic dependencies read from requirement files), ``setup.cfg``
+(``install_requires``, ``extras_require``, ``tests_require``, ``file:`` lists), ``setup.py``
+(the same keywords of the ``setup()`` call, read from its syntax tree: literals and
+module-level names bound to literals; never executed), ``Pipfile``, and ``requirements*.txt`` /
+``requirements/*.txt`` with their ``-r`` / ``-c`` includes.
+
+A file's packages are **runtime** (what an installed user gets: ``dependencies``,
+``install_requires``, extras not named for developers) or **development** (``tests_require``,
+extras named for tests/docs/dev/typing/lint, dependency groups, Poetry groups, Pipfile
+``dev-packages``). Which requirement *files* are runtime is decided over the whole tree
+(``germinate.policy.dependency_roles``). ``[build-system] requires`` is neither: ``build_requirements``
+reads it apart.
 """
 
 from __future__ import annotations
@@ -13,10 +20,20 @@ from __future__ import annotations
 import ast
 import configparser
 import posixpath
+import re
 import tomllib
+from dataclasses import dataclass, field
 from typing import Any
 
 SETUP_KEYWORDS = ("install_requires", "extras_require", "tests_require")
+PACKAGING_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
+# Words that name a requirement file, extra or folder for developers, never for an installed user.
+DEVELOPMENT_WORDS = frozenset({
+    "test", "tests", "testing", "dev", "devel", "develop", "development", "doc", "docs", "documentation",
+    "typing", "typecheck", "typechecks", "types", "mypy", "pyright", "lint", "linting", "linters", "style",
+    "format", "flake8", "ruff", "ci", "tox", "nox", "build", "packaging", "release", "publish", "bench",
+    "benchmark", "benchmarks", "coverage", "cov", "tools", "tooling", "qa", "check", "checks", "precommit",
+})
 
 
 class Unreadable(ValueError):
@@ -25,31 +42,91 @@ class Unreadable(ValueError):
 
 def is_dependency_file(path: str) -> bool:
     name = posixpath.basename(path)
-    return name in ("pyproject.toml", "setup.cfg", "setup.py") or (
+    return name in PACKAGING_FILES or (
         name.endswith(".txt") and ("requirements" in name or "/requirements/" in f"/{path}"))
 
 
-def _pyproject_specs(text: str) -> list[str]:
+@dataclass
+class Declared:
+    """What one packaging file declares, by who gets it: an installed user (runtime) or only a
+    developer (tests, docs, tooling); and the requirement files it names for each."""
+
+    runtime: list[str] = field(default_factory=list)
+    development: list[str] = field(default_factory=list)
+    runtime_files: list[str] = field(default_factory=list)  # relative to the declaring file's folder
+    development_files: list[str] = field(default_factory=list)
+
+    def add(self, extra: str, specs: list[str]) -> None:
+        """An extra's (or optional group's) packages: development when its name says so."""
+        (self.development if development_name(extra) else self.runtime).extend(specs)
+
+    def add_files(self, extra: str, files: list[str]) -> None:
+        (self.development_files if development_name(extra) else self.runtime_files).extend(files)
+
+
+def development_name(name: str) -> bool:
+    """True for a name meant for developers: ``tests``, ``docs``, ``dev``, ``typing``, ``lint``..."""
+    lowered = name.lower()
+    return bool(set(re.split(r"[^a-z0-9]+", lowered)) & DEVELOPMENT_WORDS) or "pre-commit" in lowered
+
+
+def _strs(value: Any) -> list[str]:
+    return [s for s in value if isinstance(s, str)] if isinstance(value, list) else []
+
+
+def _files(ref: Any) -> list[str]:
+    """``{file = "a.txt"}`` / ``{file = ["a.txt"]}`` / a list of paths / one path."""
+    if isinstance(ref, dict):
+        ref = ref.get("file", [])
+    return [ref] if isinstance(ref, str) else _strs(ref)
+
+
+def _table_specs(table: Any) -> list[str]:
+    """Poetry / Pipfile tables: ``name = "*"`` or ``name = {git = ...}`` (a direct source shows)."""
+    specs = []
+    for name, spec in (table.items() if isinstance(table, dict) else []):
+        if name.lower() == "python":
+            continue
+        direct = isinstance(spec, dict) and any(k in spec for k in ("git", "url", "path", "file"))
+        specs.append(f"{name} @ {spec}" if direct else name)
+    return specs
+
+
+def _pyproject(text: str) -> Declared:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
-        return []
+        return Declared()
+    out = Declared()
     project: dict[str, Any] = data.get("project", {})
-    specs = list(project.get("dependencies", []))
-    for group in project.get("optional-dependencies", {}).values():
-        specs += list(group)
-    for group in data.get("dependency-groups", {}).values():
-        specs += [s for s in group if isinstance(s, str)]
-    poetry = data.get("tool", {}).get("poetry", {})
-    tables = [poetry.get("dependencies", {})] + [
-        g.get("dependencies", {}) for g in poetry.get("group", {}).values()]
-    for table in tables:
-        for name, spec in table.items():
-            if name.lower() == "python":
-                continue
-            direct = isinstance(spec, dict) and any(k in spec for k in ("git", "url", "path"))
-            specs.append(f"{name} @ {spec}" if direct else name)
-    return [s for s in specs if isinstance(s, str)]
+    out.runtime += _strs(project.get("dependencies"))
+    for extra, group in project.get("optional-dependencies", {}).items():
+        out.add(extra, _strs(group))
+    for group in data.get("dependency-groups", {}).values():  # never installed for a user
+        out.development += _strs(group)
+    tool = data.get("tool", {})
+    poetry = tool.get("poetry", {})
+    out.runtime += _table_specs(poetry.get("dependencies"))
+    out.development += _table_specs(poetry.get("dev-dependencies"))
+    for group in poetry.get("group", {}).values():
+        out.development += _table_specs(group.get("dependencies"))
+    dynamic = tool.get("setuptools", {}).get("dynamic", {})
+    out.runtime_files += _files(dynamic.get("dependencies"))
+    for extra, ref in (dynamic.get("optional-dependencies") or {}).items():
+        out.add_files(extra, _files(ref))
+    hook = tool.get("hatch", {}).get("metadata", {}).get("hooks", {}).get("requirements_txt", {})
+    out.runtime_files += _files(hook.get("files"))
+    for extra, ref in (hook.get("optional-dependencies") or {}).items():
+        out.add_files(extra, _files(ref))
+    return out
+
+
+def _pipfile(text: str) -> Declared:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return Declared()
+    return Declared(runtime=_table_specs(data.get("packages")), development=_table_specs(data.get("dev-packages")))
 
 
 def build_requirements(text: str | None) -> list[str]:
@@ -65,18 +142,26 @@ def _lines(raw: str) -> list[str]:
     return [line.strip() for line in raw.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
-def _setup_cfg_specs(text: str) -> list[str]:
+def _setup_cfg(text: str) -> Declared:
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text)
     except configparser.Error:
-        return []
-    specs = _lines(parser.get("options", "install_requires", fallback=""))
-    specs += _lines(parser.get("options", "tests_require", fallback=""))
+        return Declared()
+    out = Declared()
+    install = parser.get("options", "install_requires", fallback="")
+    if install.strip().startswith("file:"):  # setuptools reads the list from requirement files
+        out.runtime_files += install.strip()[5:].replace(",", " ").split()
+    else:
+        out.runtime += _lines(install)
+    out.development += _lines(parser.get("options", "tests_require", fallback=""))
     if parser.has_section("options.extras_require"):
-        for _, raw in parser.items("options.extras_require"):
-            specs += _lines(raw)
-    return specs
+        for extra, raw in parser.items("options.extras_require"):
+            if raw.strip().startswith("file:"):
+                out.add_files(extra, raw.strip()[5:].replace(",", " ").split())
+            else:
+                out.add(extra, _lines(raw))
+    return out
 
 
 def _flatten(value: Any, where: str) -> list[str]:
@@ -108,14 +193,14 @@ def _literal(node: ast.expr, names: dict[str, ast.expr], where: str) -> Any:
                          "pyproject.toml / setup.cfg") from None
 
 
-def _setup_py_specs(text: str) -> list[str]:
+def _setup_py(text: str) -> Declared:
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         raise Unreadable("setup.py does not parse, so its dependencies cannot be read") from None
     names = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
              for t in node.targets if isinstance(t, ast.Name)}
-    specs: list[str] = []
+    out = Declared()
     for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
         func = call.func
         if getattr(func, "id", getattr(func, "attr", None)) != "setup":
@@ -123,24 +208,54 @@ def _setup_py_specs(text: str) -> list[str]:
         for kw in call.keywords:
             if kw.arg is None:
                 raise Unreadable("setup.py: setup(**...) passes keywords that cannot be read without running it")
-            if kw.arg in SETUP_KEYWORDS:
-                specs += _flatten(_literal(kw.value, dict(names), kw.arg), kw.arg)
-    return specs
+            if kw.arg == "extras_require":
+                _setup_py_extras(out, kw.value, dict(names))
+            elif kw.arg in SETUP_KEYWORDS:
+                specs = _flatten(_literal(kw.value, dict(names), kw.arg), kw.arg)
+                (out.runtime if kw.arg == "install_requires" else out.development).extend(specs)
+    return out
 
 
-def dependency_specs(path: str, text: str) -> list[str]:
-    """The requirement strings a dependency file declares (options lines included).
+def _setup_py_extras(out: Declared, node: ast.expr, names: dict[str, ast.expr]) -> None:
+    """``extras_require``: by extra when its keys are literal, else all of it counts as runtime."""
+    while isinstance(node, ast.Name) and node.id in names:
+        node = names.pop(node.id)
+    if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
+        for key, value in zip(node.keys, node.values, strict=True):
+            extra = str(key.value) if isinstance(key, ast.Constant) else ""
+            out.add(extra, _flatten(_literal(value, dict(names), "extras_require"), "extras_require"))
+        return
+    out.runtime += _flatten(_literal(node, names, "extras_require"), "extras_require")
+
+
+def declarations(path: str, text: str) -> Declared:
+    """What a packaging file (pyproject.toml, setup.cfg, setup.py, Pipfile) declares, by role.
 
     Raises ``Unreadable`` for a ``setup.py`` whose lists are computed.
     """
     name = posixpath.basename(path)
     if name == "pyproject.toml":
-        return _pyproject_specs(text)
+        return _pyproject(text)
     if name == "setup.cfg":
-        return _setup_cfg_specs(text)
+        return _setup_cfg(text)
     if name == "setup.py":
-        return _setup_py_specs(text)
+        return _setup_py(text)
+    if name == "Pipfile":
+        return _pipfile(text)
+    return Declared()
+
+
+def requirement_lines(text: str) -> list[str]:
+    """A requirements file's lines, comments and blanks left out (options such as ``-r`` kept)."""
     return [line.split(" #")[0].strip() for line in _lines(text)]
+
+
+def dependency_specs(path: str, text: str) -> list[str]:
+    """Every requirement string a dependency file declares, runtime and development alike."""
+    if posixpath.basename(path) in PACKAGING_FILES:
+        found = declarations(path, text)
+        return found.runtime + found.development
+    return requirement_lines(text)
 
 
 def included_files(path: str, specs: list[str]) -> list[str]:

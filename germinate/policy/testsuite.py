@@ -2,7 +2,8 @@
 
 Weakening is read from the code, base against head, seeing every test pytest collects
 (``germinate.policy.collection``: unittest classes of any name, parametrised cases): test
-modules deleted, renamed out of collection or emptied; tests or parametrised cases removed; skip/xfail markers added; assertions in a
+modules deleted, renamed out of collection or emptied; tests or parametrised cases removed (a test
+renamed or moved to another class or file with the same body is kept, not removed); skip/xfail markers added; assertions in a
 changed test reduced (a trivial ``assert True`` or an assert after an early ``return`` does
 not count); pytest configuration that stops tests from being collected.
 """
@@ -75,15 +76,17 @@ def _pairs(ctx: GateContext) -> list[tuple[FileChange, str]]:
 
 def check_tests_kept(ctx: GateContext) -> GateResult:
     block = []
+    moved = MovedTests(ctx)
     for change, base_path in _pairs(ctx):
         base_tree = ctx.tree("base", base_path)
         base_tests = collected_tests(base_tree) if base_tree else {}
         held = sum(t.items for t in base_tests.values())
-        if change.status == "deleted":
-            block.append(f"{base_path}: test module deleted ({held} tests)")
-            continue
-        if not is_test_module(change.path):
-            block.append(f"{base_path}: renamed to {change.path}, which pytest does not collect ({held} tests)")
+        if change.status == "deleted" or not is_test_module(change.path):
+            lost = sum(t.items for t in base_tests.values() if moved.take(t) is None)
+            if lost and change.status == "deleted":
+                block.append(f"{base_path}: test module deleted ({lost} tests)")
+            elif lost:
+                block.append(f"{base_path}: renamed to {change.path}, which pytest does not collect ({lost} tests)")
             continue
         head_text = ctx.text("head", change.path)
         head_tree = ctx.tree("head", change.path)
@@ -93,9 +96,8 @@ def check_tests_kept(ctx: GateContext) -> GateResult:
         if base_tests and (not head_text or not head_text.strip() or not head_tests):
             block.append(f"{change.path}: test module emptied (had {held} tests)")
             continue
-        renamed = _renamed(base_tests, head_tests)
         for name, test in sorted(base_tests.items()):
-            kept = head_tests.get(name) or renamed.get(name)
+            kept = head_tests.get(name) or moved.take(test)
             if kept is None:
                 block.append(f"{change.path}:{test.node.lineno}: test {name} removed or renamed away")
             elif kept.items < test.items:
@@ -105,15 +107,41 @@ def check_tests_kept(ctx: GateContext) -> GateResult:
                 what="tests removed")
 
 
-def _body(test: CollectedTest) -> str:
+def body_of(test: CollectedTest) -> str:
+    """A test's code without its name or docstring: decorators (parametrised cases included),
+    arguments and statements. Equal bodies under two names are one test renamed or moved."""
     node = test.node
-    return "|".join(ast.dump(part) for part in [*node.decorator_list, node.args, *node.body])
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(
+            body[0].value.value, str):
+        body = body[1:]
+    return "|".join(ast.dump(part) for part in [*node.decorator_list, node.args, *body])
 
 
-def _renamed(base: dict[str, CollectedTest], head: dict[str, CollectedTest]) -> dict[str, CollectedTest]:
-    """Base tests gone by name whose code is at the head under a new name: renamed, not lost."""
-    added = {_body(t): t for name, t in head.items() if name not in base}
-    return {name: added[_body(t)] for name, t in base.items() if name not in head and _body(t) in added}
+class MovedTests:
+    """Tests the change added (new names, in any changed test module) that a removed test may
+    have become: renamed, moved to another class or another file. Each added test stands for at
+    most one removed test, and only one whose body is the same (a weakened body is not a move)."""
+
+    def __init__(self, ctx: GateContext) -> None:
+        self._pool: dict[str, list[CollectedTest]] = {}
+        for change in ctx.changes.files:
+            if change.status == "deleted" or not is_test_module(change.path):
+                continue
+            head_tree = ctx.tree("head", change.path)
+            if head_tree is None:
+                continue
+            base_path = change.old_path or change.path
+            base_tree = ctx.tree("base", base_path) if change.status != "added" and is_test_module(base_path) else None
+            before = collected_tests(base_tree) if base_tree is not None else {}
+            for name, test in collected_tests(head_tree).items():
+                if name not in before and ("." not in name or _own_method(head_tree, name)):
+                    self._pool.setdefault(body_of(test), []).append(test)
+
+    def take(self, removed: CollectedTest) -> CollectedTest | None:
+        """The added test that ``removed`` became (used up), or None: it was lost."""
+        candidates = self._pool.get(body_of(removed))
+        return candidates.pop(0) if candidates else None
 
 
 def _skip_markers(tree: ast.Module, skip: list[tuple[int, int]] = []) -> list[int]:  # noqa: B006 - read only

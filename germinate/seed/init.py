@@ -17,7 +17,7 @@ from germinate.errors import ConfigError, SeedError
 from germinate.seed.fit import FittedLimits, Worst, fit_limits
 from germinate.seed.loader import parse_seed_text
 from germinate.seed.model import SEED_FILENAME
-from germinate.seed.project_deps import read_ini, runtime_dependencies, test_setup
+from germinate.seed.project_deps import normalize, read_ini, test_setup
 from germinate.workspace import run_git
 
 SKIP_DIRS = {".git", ".venv", "venv", "env", ".tox", ".nox", "build", "dist", "node_modules", "docs",
@@ -118,10 +118,17 @@ def inspect_repo(repo: Path | str) -> RepoFacts:
         name=str(project.get("name") or path.name), description=str(project.get("description") or ""),
         packages=packages, src_layout=src_layout, tests_dir=tests_dir,
         pytest_config=_find_pytest_config(path, pyproject), dependency_files=_dependency_files(path),
-        dependencies=runtime_dependencies(path, pyproject), package_manager=manager,
+        dependencies=_runtime_packages(path, str(project.get("name") or "")), package_manager=manager,
         default_branch=_default_branch(path), setup_command=setup.command, setup_sources=setup.sources,
         limits=fit_limits(path), docs=_docs(path),
     )
+
+
+def _runtime_packages(repo: Path, own: str) -> list[str]:
+    """What an installed user gets, classified as the dependency gate does (own name left out)."""
+    from germinate.policy.dependency_roles import classify_checkout
+
+    return sorted(set(classify_checkout(repo).runtime) - {normalize(own)})
 
 
 def _docs(repo: Path) -> list[str]:
@@ -202,7 +209,8 @@ quality_gates:
     dependency_policy:
       # A new runtime package outside this list blocks the change; one on the list still
       # pauses for a person (checkpoints.new_dependency). Written from the runtime
-      # dependencies only (not build backends, test, docs or dev tools).
+      # dependencies only, as the gate reads them: not build backends, nor test, docs or dev
+      # requirement files, extras or groups (a new package there is a non-blocking finding).
       allowlist_mode: true
       outside_allowlist: block  # or needs_approval: a person decides instead
       allowlisted_packages:{allowlist}

@@ -77,7 +77,7 @@ MEANINGS: dict[str, str] = {
     "quality_gates.performance.budgets": "Named budgets (e.g. `api_p95_ms: 1000`), for the agents and benchmarks.",
     "quality_gates.security": "Dependency and secrets policy.",
     "quality_gates.security.dependency_policy": "Which third-party packages may be added.",
-    "quality_gates.security.dependency_policy.allowlist_mode": "If true, a new runtime dependency outside the allowlist is stopped as `outside_allowlist` says (blocks by default). Runtime dependencies are read from pyproject.toml, setup.cfg, setup.py (statically) and requirements files; `[build-system] requires` is not one. Direct URLs, VCS links and extra indexes always block.",
+    "quality_gates.security.dependency_policy.allowlist_mode": "If true, a new runtime dependency outside the allowlist is stopped as `outside_allowlist` says (blocks by default). Runtime dependencies are what an installed user gets, read statically from pyproject.toml, setup.cfg, setup.py, Pipfile and the requirement files not named for developers (plus whatever a runtime file includes); test/docs/dev/typing/lint files, extras and dependency groups are development requirements (a non-blocking finding), and `[build-system] requires` is neither. Direct URLs, VCS links and extra indexes always block.",
     "quality_gates.security.dependency_policy.allowlisted_packages": "Runtime packages a change may add without the allowlist stopping it (checkpoints.new_dependency may still ask a person).",
     "quality_gates.security.dependency_policy.outside_allowlist": "What a new package outside the allowlist does when `allowlist_mode` is on: `block` (default) or `needs_approval` (a person decides).",
     "quality_gates.security.secrets": "Secrets handling.",
@@ -170,8 +170,10 @@ MEANINGS: dict[str, str] = {
     "models.max_retries": "Retries of a model call on transport errors.",
     "models.temperature": "Sampling temperature.",
     "quality_gates.ticket_proof_kinds": "Kinds of change (the plan's `kind`) that must come with a test that "
-    "fails on the base and passes with the change (FAIL_TO_PASS); `[]` turns the proof off. A bug ticket is "
-    "always a fix; a `docs` change that touches code counts as a feature.",
+    "fails on the base and passes with the change (FAIL_TO_PASS); `[]` turns the proof off. A change whose "
+    "product code keeps its syntax tree (only tests, docs, layout, docstrings) is `tests`/`docs`/`refactor` "
+    "whatever the plan says; a bug ticket is always a fix; a `docs` or `tests` plan that changes code counts as "
+    "a feature.",
     "models.max_context_tokens": "Cap on the code context of one agent prompt, in tokens (default: half the "
     "model's input window as litellm knows it, 16000 tokens for a model it does not know).",
     "models.max_tool_turns": "Turns of read-only tool calls (read a file or a range, search, list a folder) "

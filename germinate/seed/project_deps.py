@@ -1,10 +1,8 @@
 """What a repository declares it needs: runtime packages, and what its test suite needs.
 
-``runtime_dependencies`` reads only what the installed package needs (PEP 621
-``dependencies``, Poetry main dependencies, ``setup.cfg``/``setup.py`` ``install_requires``, a
-root ``requirements.txt``), never build backends (``[build-system].requires``) nor docs, dev,
-typing or test tools. ``test_setup`` finds how the test suite's own dependencies are declared
-(extras, dependency groups, requirements files, tox, nox, hatch, Poetry groups, ``setup.py``
+Runtime packages are read by ``germinate.policy.dependency_roles`` (the dependency gate's
+classification, so ``init``'s allowlist agrees with the gate). ``test_setup`` finds how the test
+suite's own dependencies are declared (extras, dependency groups, requirements files, tox, nox, hatch, Poetry groups, ``setup.py``
 ``tests_require``) and turns it into one ``setup_command``. Nothing is executed.
 """
 
@@ -12,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import configparser
-import contextlib
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -20,18 +17,9 @@ from pathlib import Path
 from typing import Any
 
 TEST_GROUPS = ("test", "tests", "testing", "dev")
-PRETEND_VERSION = "0.0.0+germinate"
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _TEST_REQUIREMENTS = re.compile(r"(^|/)(requirements[-_/]?(tests?|testing|dev)|(tests?|dev)[-_]requirements)"
                                 r"\.(txt|in)$")
-_RUNTIME_REQUIREMENTS = ("requirements.txt", "requirements/base.txt", "requirements/main.txt",
-                         "requirements/prod.txt", "requirements/requirements.txt")
-# Tools that sometimes sit in a runtime list but are never what the installed package imports.
-DEV_TOOLS = frozenset({
-    "pytest", "coverage", "pytest-cov", "tox", "nox", "pre-commit", "mypy", "pyright", "ruff", "flake8",
-    "black", "isort", "pylint", "sphinx", "furo", "mkdocs", "twine", "build", "wheel", "setuptools",
-    "flit-core", "hatchling", "poetry-core", "pip-tools", "hypothesis", "freezegun", "types-setuptools",
-})
 
 
 def normalize(name: str) -> str:
@@ -86,27 +74,6 @@ def setup_py_lists(repo: Path) -> dict[str, list[str]]:
     return out
 
 
-def runtime_dependencies(repo: Path, pyproject: dict[str, Any]) -> list[str]:
-    """Packages the installed project needs at run time (sorted, normalised, own name excluded)."""
-    project = pyproject.get("project", {})
-    names = _names(project.get("dependencies", []))
-    poetry = pyproject.get("tool", {}).get("poetry", {})
-    names += [normalize(n) for n in poetry.get("dependencies", {}) if n.lower() != "python"]
-    if (repo / "setup.cfg").is_file():
-        names += _names(read_ini(repo / "setup.cfg").get("options", "install_requires", fallback=""))
-    names += _names(setup_py_lists(repo).get("install_requires", []))
-    for rel in _RUNTIME_REQUIREMENTS:
-        if (repo / rel).is_file():
-            names += _names((repo / rel).read_text(errors="replace"))
-    if (repo / "Pipfile").is_file():
-        import tomllib
-
-        with contextlib.suppress(tomllib.TOMLDecodeError, UnicodeDecodeError):
-            names += [normalize(n) for n in tomllib.loads((repo / "Pipfile").read_text()).get("packages", {})]
-    own = normalize(str(project.get("name") or poetry.get("name") or ""))
-    return sorted({n for n in names if n != own and n not in DEV_TOOLS})
-
-
 @dataclass(frozen=True)
 class TestSetup:
     """How to install what the test suite needs, and where that was read."""
@@ -127,9 +94,9 @@ def test_setup(repo: Path, pyproject: dict[str, Any]) -> TestSetup:
     if len(parts) == 1:
         return TestSetup("", sources)
     if installable and vcs_versioned(pyproject):
-        # Tests run in a copy without .git: a version read from git would fail the install.
-        parts.insert(0, f"SETUPTOOLS_SCM_PRETEND_VERSION={PRETEND_VERSION}")
-        sources.append("version from git: pretended in the sandbox")
+        # Tests run in a copy without .git; Germinate passes the version from git describe and writes
+        # the version file there itself (environments/generated.py), so the command stays the project's.
+        sources.append("version from git: given to the sandbox by Germinate")
     return TestSetup(" ".join(parts), sources)
 
 

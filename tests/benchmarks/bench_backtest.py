@@ -13,7 +13,7 @@ Figures, written to docs/benchmarks/backtest.md:
    landing, plus the hidden-test run), and its ratio to one bare ``python -m pytest -q`` of the
    project, measured side by side in the same run.
 
-Run: ``python tests/benchmarks/bench_backtest.py [--commits 3]``. A temporary Prefect server
+Run: ``python tests/benchmarks/bench_backtest.py [--commits 8]``. A temporary Prefect server
 (the test harness) is started for the run; GERMINATE_TARGET_VENV is this interpreter's prefix
 (the two projects have no runtime dependencies).
 """
@@ -29,6 +29,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from germinate.backtest.score import TicketScore
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -69,6 +73,16 @@ def measure(name: str, mirror: Path, commits: int, work: Path) -> dict:
                                    text=True, check=True).stdout.strip()}
 
 
+def _verdict(ticket: TicketScore) -> str:
+    """A refusal is false when the commit's own tests pass on it, right when they fail."""
+    hidden, detail = ticket.hidden_tests, ticket.hidden_detail
+    if hidden == "pass":
+        return "false refusal: its own tests pass"
+    if hidden == "fail":
+        return f"right refusal: its own tests fail: {detail[:120]}"
+    return f"not judged: its own tests did not run: {detail[:120]}"
+
+
 def write_markdown(rows: list[dict], commits: int) -> str:
     total = sum(len(r["run"].tickets) for r in rows)
     refused = sum(not t.landed for r in rows for t in r["run"].tickets)
@@ -82,7 +96,11 @@ def write_markdown(rows: list[dict], commits: int) -> str:
              "budget (400 lines, 10 files), replayed with `germinate backtest --oracle`: the true commit is "
              "the model's answer, so a refusal is a gate refusing a change a maintainer merged: "
              "a false positive, unless the commit's own tests fail on it (the maintainer merged a broken "
-             "commit). The oracle's plan guesses the kind (refactor, fix, feature) from the subject.", "",
+             "commit). The oracle's plan takes the kind from the commit's diff: `tests`, `docs` or `refactor` when no "
+             "product code changed beyond layout and docstrings; `feature` when a public interface changed (a "
+             "public function, class, method or name added, removed or re-signed), which owes a test that fails "
+             "on the parent and passes on the commit (`ticket_proof`); else `refactor` (code changed behind the "
+             "same interface).", "",
              f"**False-positive rate of the gates on human changes: {false}/{total} ({false / total:.0%})** "
              f"(refused: {refused}/{total}; a refusal whose change fails its own held-out tests is a right "
              "one)" if total else "No commit qualified.", "",
@@ -96,16 +114,16 @@ def write_markdown(rows: list[dict], commits: int) -> str:
         lines.append(f"| {r['name']} | `{r['head']}` | {len(run.tickets)} | {sum(t.landed for t in run.tickets)} | "
                      f"{', '.join(fired)} | {'n/a' if hidden is None else f'{hidden:.0%}'} | {per:.1f} | "
                      f"{r['bare']:.1f} | {per / r['bare']:.1f}× |")
-    lines += ["", "## Tickets", "", "| project | commit | subject | outcome | gates that refused | rounds | s |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["", "## Tickets", "", "| project | commit | subject | kind | outcome | hidden tests | gates that refused | rounds | s |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         for t in r["run"].tickets:
             subject = t.subject.replace("|", "\\|")[:70]
-            lines.append(f"| {r['name']} | `{t.sha[:10]}` | {subject} | {t.outcome} | "
+            lines.append(f"| {r['name']} | `{t.sha[:10]}` | {subject} | {t.kind} | {t.outcome} | {t.hidden_tests} | "
                          f"{', '.join(t.gates_fired) or '-'} | {t.rounds} | {t.seconds:.1f} |")
     lines += ["", "## Why the refused ones were refused", ""]
-    lines += [f"- {r['name']} `{t.sha[:10]}`: {t.reason[:300]}" for r in rows for t in r["run"].tickets
-              if not t.landed] or ["- none"]
+    lines += [f"- {r['name']} `{t.sha[:10]}` ({_verdict(t)}): {t.reason[:300]}" for r in rows
+              for t in r["run"].tickets if not t.landed] or ["- none"]
     lines += ["", "The ratio divides a ticket's wall time (a whole cycle plus the hidden-test run, all target "
               "code in the bubblewrap sandbox, tests under coverage, the base sensed once per ticket, the "
               "FAIL_TO_PASS run of the changed tests on the base) by one bare `pytest -q` of the project "
@@ -115,7 +133,7 @@ def write_markdown(rows: list[dict], commits: int) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--commits", type=int, default=3)
+    parser.add_argument("--commits", type=int, default=8)
     args = parser.parse_args()
     from prefect.testing.utilities import prefect_test_harness
 

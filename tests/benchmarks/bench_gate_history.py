@@ -5,7 +5,9 @@ temporary folder; nothing is vendored), the last N non-merge commits by people (
 out) are replayed: ``germinate init`` writes the seed at the parent of the oldest replayed
 commit (what a team adopting Germinate then would get), and every commit is judged with
 ``germinate gate --base C^ --head C --seed SEED --json`` in a subprocess with a clean
-environment (static gates: ``--no-tests``; ``--tests`` adds the test run).
+environment (static gates: ``--no-tests``; ``--with-tests`` runs the real gate with tests: the
+``setup_command`` ``init`` wrote builds the target's venv, and the suite runs in the sandbox the
+seed asks for, bubblewrap here).
 
 Each blocking finding is classified by the rule its gate enforces:
 
@@ -14,12 +16,14 @@ Each blocking finding is classified by the rule its gate enforces:
   a new runtime package off the allowlist, a size limit crossed, tests deleted or weakened,
   a binary or symlink added);
 - **false finding**: the gate claims something the commit does not do (a "secret" that is no
-  key, a parse error in valid Python, dev tooling called "a new runtime package"...). A commit
+  key, a parse error in valid Python, dev tooling called "a new runtime package", a test run
+  that could not start because the seed's ``setup_command`` no longer fits the tree, on a commit
+  that changes no dependency, packaging or tox/nox file...). A commit
   whose every blocking finding is false is a **false positive** (the verdict is wrong); one
   also blocked for a fair reason is counted apart. Every block is printed with its evidence
   for a person to check the classification.
 
-Run: ``python tests/benchmarks/bench_gate_history.py [--commits 60] [--tests] [PROJECT...]``.
+Run: ``python tests/benchmarks/bench_gate_history.py [--commits 60] [--with-tests] [PROJECT...]``.
 """
 
 from __future__ import annotations
@@ -110,21 +114,18 @@ def gate(repo: Path, sha: str, seed: Path, home: Path, tests: bool) -> dict:
 
 
 def runtime_at(repo: Path, sha: str) -> set[str]:
-    """The runtime packages the project declares at ``sha`` (as ``germinate init`` reads them)."""
-    import tomllib
+    """The runtime packages the project declares at ``sha``, read from the commit's tree with the
+    classification ``init`` and the gate share (``germinate.policy.dependency_roles``)."""
+    from germinate.policy.dependency_roles import classify
+    from germinate.policy.depfiles import is_dependency_file
 
-    from germinate.seed.project_deps import runtime_dependencies
+    paths = [p for p in git(repo, "ls-tree", "-r", "--name-only", sha).splitlines() if is_dependency_file(p)]
 
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in ("pyproject.toml", "setup.cfg", "setup.py", "requirements.txt", "Pipfile"):
-            text = subprocess.run(["git", "show", f"{sha}:{name}"], cwd=repo, capture_output=True, text=True)
-            if text.returncode == 0:
-                (Path(tmp) / name).write_text(text.stdout)
-        try:
-            pyproject = tomllib.loads((Path(tmp) / "pyproject.toml").read_text())
-        except (OSError, tomllib.TOMLDecodeError):
-            pyproject = {}
-        return set(runtime_dependencies(Path(tmp), pyproject))
+    def read(path: str) -> str | None:
+        proc = subprocess.run(["git", "show", f"{sha}:{path}"], cwd=repo, capture_output=True, text=True)
+        return proc.stdout if proc.returncode == 0 else None
+
+    return set(classify(paths, read).runtime)
 
 
 def _named_packages(evidence: list[str]) -> set[str]:
@@ -135,6 +136,13 @@ def _named_packages(evidence: list[str]) -> set[str]:
         if listed:
             found.update(p.strip() for p in listed.group(1).split(","))
     return found
+
+
+def _touches_setup(report: dict) -> bool:
+    from germinate.policy.depfiles import is_dependency_file
+
+    paths = (report.get("changes") or {}).get("paths", [])
+    return any(is_dependency_file(p) or p.rsplit("/", 1)[-1] in ("tox.ini", "noxfile.py", "MANIFEST.in") for p in paths)
 
 
 def classify(report: dict, runtime: set[str]) -> tuple[str, list[str]]:
@@ -157,6 +165,10 @@ def classify(report: dict, runtime: set[str]) -> tuple[str, list[str]]:
         elif g["name"] == "dependencies" and named and not named & runtime:  # "a new runtime package"
             false.add(g["name"])
             causes.append(f"  (false: not runtime packages at the head: {', '.join(sorted(named))})")
+        elif g["name"] == "tests_pass" and "test run error" in g["message"] and not _touches_setup(report):
+            false.add(g["name"])  # the environment failed, and nothing the commit changed feeds it
+            causes.append("  (false: the seed's environment cannot be built on this tree, and the commit changes "
+                          "no dependency, packaging or tox/nox file)")
     if not false:
         return "fair", causes
     return ("false_positive" if len(false) == len(blocks) else "fair_false_finding"), causes
@@ -181,40 +193,81 @@ def replay(name: str, count: int, tests: bool, work: Path) -> Counter[str]:
         subject = git(repo, "log", "-1", "--format=%s", sha).strip()[:60]
         for cause in causes:
             gate_counts[f"{kind}:{cause.split(':', 1)[0]}"] += 1
-        if kind not in ("pass",):
-            print(f"  {sha[:10]} {kind:<18} {subject}", flush=True)
-            for cause in causes:
+        notes = _notes(report)
+        tally.update(f"note:{name}" for name in notes)
+        if tests:
+            tally.update(_test_tally(report))
+        if kind not in ("pass",) or notes or tests:
+            print(f"  {sha[:10]} {kind:<18} {subject}{_tests_line(report) if tests else ''}", flush=True)
+            for cause in causes + [f"(not blocking) {name}: {text}" for name, text in notes.items()]:
                 print(f"      - {cause}")
     elapsed = time.perf_counter() - started
-    total = sum(tally.values())
+    total = _commits(tally)
     print(f"  result: {_summary(tally)}; {elapsed:.0f} s ({elapsed / total:.1f} s per gate)")
     print(f"  blocks by gate: {dict(sorted(gate_counts.items()))}")
     return tally
 
 
+def _notes(report: dict) -> dict[str, str]:
+    """Non-blocking dependency findings (development requirements): shown, never counted as blocks."""
+    return {g["name"]: (g["evidence"][0] if g["evidence"] else g["message"])[:160] for g in report.get("gates", [])
+            if not g["passed"] and g["severity"] == "warn" and g["name"] == "dependencies"}
+
+
+def _tests_line(report: dict) -> str:
+    run = report.get("tests") or {}
+    if not run:
+        return f"  [tests not run: {(report.get('stopped') or '')[:80]}]"
+    cached = "base cached" if run.get("base_from_cache") else "base run"
+    return (f"  [tests {run.get('status')}: {run.get('passed')} passed, {run.get('failed')} failed; "
+            f"coverage {run.get('base_coverage') or 0:.1%} -> {run.get('coverage') or 0:.1%}; {cached}; "
+            f"{(report.get('timings') or {}).get('total_s', 0):.0f} s]")
+
+
+def _test_tally(report: dict) -> list[str]:
+    run = report.get("tests") or {}
+    if not run:
+        return ["tests:not_run"]
+    return [f"tests:{run.get('status')}"] + (["tests:base_from_cache"] if run.get("base_from_cache") else [])
+
+
+def _commits(tally: Counter[str]) -> int:
+    return sum(n for key, n in tally.items() if ":" not in key)
+
+
 def _summary(tally: Counter[str]) -> str:
-    total = sum(tally.values())
+    total = _commits(tally)
     return (f"{total} commits: {tally['pass']} pass, {tally['approval']} need approval, {tally['fair']} fair blocks, "
             f"{tally['fair_false_finding']} fair blocks with a false finding "
             f"({tally['fair_false_finding'] / total:.1%}), {tally['false_positive']} false positives "
-            f"({tally['false_positive'] / total:.1%}), {tally['error']} errors")
+            f"({tally['false_positive'] / total:.1%}), {tally['error']} errors; "
+            f"{tally['note:dependencies']} with a non-blocking development-requirement note"
+            + "".join(f"; {key} {n}" for key, n in sorted(tally.items()) if key.startswith("tests:")))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("projects", nargs="*", default=list(PROJECTS[:2]))
     parser.add_argument("--commits", type=int, default=60)
-    parser.add_argument("--tests", action="store_true", help="run the tests too (builds each project's venv)")
+    parser.add_argument("--with-tests", "--tests", dest="tests", action="store_true",
+                        help="the real gate with tests: builds each project's venv, runs the suite in the sandbox")
     args = parser.parse_args()
     missing = [p for p in args.projects if not (MIRRORS / p / "repo").exists()]
     if missing:
         print(f"skipped: no mirror for {', '.join(missing)} under {MIRRORS}")
         args.projects = [p for p in args.projects if p not in missing]
+    if args.tests:
+        from germinate.environments import bwrap
+
+        why = bwrap.probe()
+        print(f"sandbox: {'bubblewrap' if not why else 'none usable: ' + why}")
+        if why:
+            return 1
     grand: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="gate-history-") as tmp:
         for name in args.projects:
             grand += replay(name, args.commits, args.tests, Path(tmp))
-    total = sum(grand.values())
+    total = _commits(grand)
     if total:
         print(f"\nall: {_summary(grand)}")
     return 1 if grand["error"] else 0

@@ -51,6 +51,11 @@ class FakeOpenAI:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/v1"
 
+    def environment(self) -> dict[str, str]:
+        """What sends litellm's ``openai/`` models here (a key is needed, any will do)."""
+        return {"OPENAI_API_BASE": self.base_url, "OPENAI_API_KEY": "sk-loopback-test",
+                "NO_PROXY": "127.0.0.1,localhost"}
+
     def enqueue(self, *replies: Reply) -> None:
         with self._lock:
             self.replies.extend(replies)

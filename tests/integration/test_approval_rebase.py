@@ -6,18 +6,18 @@ only on the second answer. Never a dead-end ``deferred``, never "approved" for o
 
 from __future__ import annotations
 
-import contextvars
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from examples.demo import TRANSCRIPT, make_target
 from germinate.store import ApprovalRow, Store
+from tests.integration.checkpoint_person import approvals, cycle_with_person
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 TICKET = "epic-power-operator"
@@ -27,46 +27,21 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
-def person(repo: Path, move_main: Callable[[Path], None], stop: threading.Event, answered: list[str]) -> None:
-    """Answers every pause with approve; before the first answer, someone commits to main."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-    from prefect.flow_runs import resume_flow_run
+def cycle_with_approver(repo: Path, move_main: Callable[[Path], None]) -> tuple[object, list[str]]:
+    """The cycle, with a person who approves every pause once; before the first answer,
+    someone commits to main (``move_main``). Also the pause keys answered."""
+    answered: list[str] = []
 
-    paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
-    seen: set[str] = set()
-    while not stop.wait(0.3):
-        with get_client(sync_client=True) as client:
-            runs = [r for r in client.read_flow_runs(flow_run_filter=paused) if r.name.endswith(TICKET)]
-        if not runs or not runs[0].state or not runs[0].state.state_details.run_input_keyset:
-            continue
-        key = str(runs[0].state.state_details.pause_key)
-        if key in seen:
-            continue
-        seen.add(key)
+    def answer(_client: object, run: Any) -> dict[str, str] | None:
+        key = str(run.state.state_details.pause_key)
+        if key in answered:
+            return None
         if not answered:
             move_main(repo)
-        resume_flow_run(runs[0].id, run_input={"action": "approve", "comment": "", "by": "ada"})
         answered.append(key)
+        return {"action": "approve", "comment": "", "by": "ada"}
 
-
-def cycle_with_person(repo: Path, move_main: Callable[[Path], None]) -> tuple[object, list[str]]:
-    from flows.growth_cycle import growth_cycle
-
-    stop, answered = threading.Event(), []
-    thread = threading.Thread(target=contextvars.copy_context().run,
-                              args=(person, repo, move_main, stop, answered), daemon=True)
-    thread.start()
-    try:
-        return growth_cycle(repo=str(repo), ticket_id=TICKET), answered
-    finally:
-        stop.set()
-        thread.join(timeout=10)
+    return cycle_with_person(repo, TICKET, answer), answered
 
 
 @pytest.fixture
@@ -94,26 +69,21 @@ def commit_next_to_the_change(repo: Path) -> None:
     git(repo, "commit", "-qam", "comment the operators")
 
 
-def approvals(repo: Path) -> list[str]:
-    with Store.open(repo=repo).session() as s:
-        return [a.action for a in s.scalars(select(ApprovalRow).order_by(ApprovalRow.id))]
-
-
 def test_a_clean_rebase_keeps_the_approval(target: Path) -> None:
-    report, answered = cycle_with_person(target, unrelated_commit)
+    report, answered = cycle_with_approver(target, unrelated_commit)
     decision = report.decision  # type: ignore[attr-defined]
     assert decision.outcome == "merged", decision.reason
     assert "re-tested after rebase" in decision.reason and "asked again" not in decision.reason
-    assert len(answered) == 1 and approvals(target) == ["approve"]
+    assert len(answered) == 1 and approvals(target) == [("approve", "")]
     assert decision.approval_id is not None
     assert "NOTES.md" in git(target, "ls-tree", "--name-only", "main")
 
 
 def test_a_rebase_that_changed_the_content_asks_again(target: Path) -> None:
-    report, answered = cycle_with_person(target, commit_next_to_the_change)
+    report, answered = cycle_with_approver(target, commit_next_to_the_change)
     decision = report.decision  # type: ignore[attr-defined]
     assert decision.outcome == "merged", decision.reason
-    assert len(answered) == 2 and approvals(target) == ["approve", "approve"]
+    assert len(answered) == 2 and approvals(target) == [("approve", ""), ("approve", "")]
     with Store.open(repo=target).session() as s:
         second = s.scalars(select(ApprovalRow).order_by(ApprovalRow.id.desc())).first()
     assert second is not None and decision.approval_id == second.id  # landed on the second answer

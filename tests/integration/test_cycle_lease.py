@@ -1,6 +1,7 @@
 """One cycle per ticket at a time: two real ``germinate run`` processes started 0.5 s apart on
 one target never join the same cycle, worktree or ticket; ``--ticket`` on a held ticket
-refuses with the holder's name; a killed holder's lease is taken over at once."""
+refuses with the holder's name; a killed holder's lease is taken over at once (on SQLite and
+on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -66,12 +67,12 @@ def test_two_runs_half_a_second_apart_take_different_tickets(prefect_harness: No
 
 
 def test_a_held_ticket_is_refused_by_name_and_a_killed_holder_is_taken_over(
-    prefect_harness: None, tmp_path: Path
+    prefect_harness: None, tmp_path: Path, database_env: dict[str, str]
 ) -> None:
     repo = make_target(tmp_path / "minicalc")
-    env = environment(tmp_path, slow_architect(tmp_path / "slow.yaml", 60))
+    env = {**environment(tmp_path, slow_architect(tmp_path / "slow.yaml", 60)), **database_env}
     holder = germinate_run(repo, env, "--ticket", "epic-units-tests")
-    store = Store.open(repo=repo)
+    store = Store.open(database_env.get("GERMINATE_DATABASE_URL"), repo=repo)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:

@@ -1,48 +1,35 @@
 """A plain rerun picks up a killed cycle: ``kill -9`` mid-act, then the grow flow again with no
 ``--ticket``: the same cycle resumes (its dead holder's lease taken over), the killed flow run
 ends Crashed in Prefect, the call that was in flight is on record as ``interrupted``, the
-architect is not asked again, and the change lands once."""
+architect is not asked again, and the change lands once. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from uuid import UUID
 
 import pytest
 from sqlalchemy import select
 
-from examples.demo import TRANSCRIPT, make_target
-from germinate.store import AgentRunRow, CycleRow, LeaseRow, Store, WriteRow
-from tests.integration.test_cycle_resume import kill_mid_act, slow_transcript
+from germinate.store import AgentRunRow, CycleRow, LeaseRow, WriteRow
+from tests.integration.killed_cycle import TICKET, killed_cycle
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
-TICKET = "epic-units-tests"
 
 
 def test_a_plain_rerun_resumes_the_killed_cycle_and_crashes_its_flow_run(
-    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_env: dict[str, str]
 ) -> None:
     from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL
 
     from flows.grow import grow
-    from germinate.llm.transcript import reset
 
-    monkeypatch.setenv("GERMINATE_TARGET_VENV", sys.prefix)
-    repo = make_target(tmp_path / "minicalc")
-    store = Store.open(repo=repo)
-    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-           "GERMINATE_MODEL": f"scripted/{slow_transcript(tmp_path / 'slow.yaml')}"}
-    kill_mid_act(repo, store, env)
+    repo, store = killed_cycle(tmp_path, monkeypatch, database_env)
     with store.session() as s:
         (killed,) = list(s.scalars(select(CycleRow)))
         pending = [r.role for r in s.scalars(select(AgentRunRow).where(AgentRunRow.outcome == "pending"))]
     assert killed.status == "running" and pending == ["tester"]  # the call in flight is on record
 
-    reset(TRANSCRIPT)
-    monkeypatch.setenv("GERMINATE_MODEL", f"scripted/{TRANSCRIPT}")
     result = grow(repo=str(repo), cycles=1)
 
     assert [r.ticket.id for r in result.cycles if r.ticket] == [TICKET]

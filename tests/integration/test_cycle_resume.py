@@ -9,86 +9,26 @@ transcript and must pick up the persisted plan instead of asking the architect a
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
 
-from examples.demo import TRANSCRIPT, make_target
-from germinate.store import AgentRunRow, CycleRow, Store, WriteRow
-from tasks._caching import results_dir
+from germinate.store import AgentRunRow, CycleRow, WriteRow
+from tests.integration.killed_cycle import TICKET, killed_cycle, ledger
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
-TICKET = "epic-units-tests"
-RUN_CYCLE = (
-    "import sys; from flows.growth_cycle import growth_cycle; "
-    "growth_cycle(repo=sys.argv[1], ticket_id=sys.argv[2])"
-)
-
-
-def slow_transcript(dest: Path) -> Path:
-    """The demo transcript, but the tester hangs for a minute (time to kill the run)."""
-    data = yaml.safe_load(TRANSCRIPT.read_text())
-    for entry in data["responses"]["tester"]:
-        entry["delay_seconds"] = 60
-    dest.write_text(yaml.safe_dump(data, sort_keys=False))
-    return dest
-
-
-def ledger(store: Store) -> list[str]:
-    with store.session() as s:
-        return [r.role for r in s.scalars(select(AgentRunRow).order_by(AgentRunRow.id))]
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def kill_mid_act(repo: Path, store: Store, env: dict[str, str]) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", RUN_CYCLE, str(repo), TICKET], env=env,
-                            cwd=Path(__file__).resolve().parents[2], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: "architect" in ledger(store), 120, "the architect's call in the ledger")
-        wait_for(lambda: any(p.name.startswith("plan-") for p in results_dir().iterdir()), 30,
-                 "the plan's persisted result")
-        time.sleep(1.0)  # the tester call is in flight (it hangs for 60 s)
-        assert proc.poll() is None, "the first run ended before it could be killed"
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
 
 
 def test_killed_cycle_resumes_without_repeating_paid_work(
     prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from prefect.settings import PREFECT_API_URL
-
     from flows.growth_cycle import growth_cycle
 
-    monkeypatch.setenv("GERMINATE_TARGET_VENV", sys.prefix)
-    repo = make_target(tmp_path / "minicalc")
-    store = Store.open(repo=repo)
-    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-           "GERMINATE_MODEL": f"scripted/{slow_transcript(tmp_path / 'slow.yaml')}"}
-    kill_mid_act(repo, store, env)
+    repo, store = killed_cycle(tmp_path, monkeypatch)
     assert ledger(store) == ["architect", "tester"]  # the tester call in flight is on record (pending)
 
-    from germinate.llm.transcript import reset
-
-    reset(TRANSCRIPT)
-    monkeypatch.setenv("GERMINATE_MODEL", f"scripted/{TRANSCRIPT}")
     report = growth_cycle(repo=str(repo), ticket_id=TICKET)
 
     assert report.decision is not None and report.decision.outcome == "merged"

@@ -10,7 +10,7 @@ import pytest
 
 from examples.demo import make_target
 from germinate import models as m
-from germinate.cycle.act import describe_change, prepare_worktree
+from germinate.cycle.act import prepare_worktree
 from germinate.cycle.records import start_cycle
 from germinate.errors import RepoError
 from germinate.forge.local import LocalForge
@@ -112,12 +112,8 @@ def test_on_github_a_merge_waits_as_a_draft_pull_request_until_checks_are_green(
 
     import yaml
 
-    from germinate.cycle.decide import decide
-    from germinate.cycle.evidence import evaluate, run_gates
-    from germinate.cycle.land import land_change
-    from germinate.metrics import take_snapshot
-    from germinate.models import Plan, Reward
     from tests.fakes.github import FakeGitHub, make_remote
+    from tests.integration.decided_change import decided_change
 
     monkeypatch.setenv("GERMINATE_TARGET_VENV", sys.prefix)
     monkeypatch.setenv("GERMINATE_GITHUB_TOKEN", "t0ken")
@@ -131,24 +127,13 @@ def test_on_github_a_merge_waits_as_a_draft_pull_request_until_checks_are_green(
         subprocess.run(["git", "commit", "-qam", "seed: github"], cwd=repo, check=True)
         make_remote(tmp_path, repo)
         assert fake.create_issue("Test unit conversion", labels=["ai-task"]) == 1
-        loaded = load_seed(repo / "seed.yaml")
         store = Store.open(repo=repo)
-        before = take_snapshot(repo, loaded, ref="refs/heads/main")
         ticket = m.Ticket(id="gh-1", title="Test unit conversion", source="github",
                           source_ref=f"{fake.base_url}/acme/minicalc/issues/1")
-        plan = Plan(ticket=ticket, summary="Test convert().", acceptance_criteria=["km -> m"])
-        branch, worktree = prepare_worktree(repo, ticket.id, before.commit)
-        (worktree / "tests" / "test_units.py").write_text(
-            'from minicalc.units import convert\n\n\ndef test_km():\n    assert convert(1, "km", "m") == 1000\n')
-        commit_worktree(worktree, "test units")
-        change = describe_change(ticket.id, branch, worktree, before.commit, rounds=1)
-        evaluation = evaluate(repo, loaded, change)
-        gates = run_gates(repo, loaded, change, evaluation=evaluation, before=before, ticket=ticket)
-        decision = decide(cycle_id="c-1", ticket=ticket, change=change, gates=gates, reward=Reward(),
-                          seed=loaded.seed)
-        assert decision.outcome == "merged", decision.reason
+        decided = decided_change(repo, ticket)
+        assert decided.decision.outcome == "merged", decided.decision.reason
 
-        waiting = land_change(repo, loaded, store, plan, decision, change, before=before, evaluation=evaluation)
+        waiting = decided.land(repo, store)
         assert waiting.decision.outcome == "pr_opened" and "required check 'ci/test'" in waiting.decision.reason
         (number, pull), = fake.state.pulls.items()
         assert pull["draft"] and not pull["merged"] and waiting.change_url.endswith(f"/pull/{number}")

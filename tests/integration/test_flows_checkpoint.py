@@ -7,54 +7,24 @@ with the typed form; a background "person" answers through ``resume_flow_run`` e
 
 from __future__ import annotations
 
-import contextvars
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
 
 from examples.demo import TRANSCRIPT, make_target
 from germinate.cycle.records import ticket_statuses
-from germinate.store import ApprovalRow, Store
+from germinate.store import Store
+from tests.integration.checkpoint_person import approvals, cycle_with_person, in_turn
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 TICKET = "epic-power-operator"
 
 
-def answer_pauses(answers: list[dict[str, str]], stop: threading.Event) -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-    from prefect.flow_runs import resume_flow_run
-
-    paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
-    while answers and not stop.wait(0.3):
-        with get_client(sync_client=True) as client:
-            runs = [r for r in client.read_flow_runs(flow_run_filter=paused) if r.name.endswith(TICKET)]
-        if runs and runs[0].state and runs[0].state.state_details.run_input_keyset:
-            resume_flow_run(runs[0].id, run_input=answers.pop(0))
-
-
 def run_cycle(repo: Path, answers: list[dict[str, str]]):
-    from flows.growth_cycle import growth_cycle
-
-    stop = threading.Event()
-    person = threading.Thread(target=contextvars.copy_context().run, args=(answer_pauses, answers, stop),
-                              daemon=True)
-    person.start()
-    try:
-        return growth_cycle(repo=str(repo), ticket_id=TICKET)
-    finally:
-        stop.set()
-        person.join(timeout=10)
+    return cycle_with_person(repo, TICKET, in_turn(answers))
 
 
 @pytest.fixture
@@ -73,12 +43,6 @@ def target(prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     reset(transcript)
     monkeypatch.setenv("GERMINATE_MODEL", f"scripted/{transcript}")
     return make_target(tmp_path / "minicalc")
-
-
-def approvals(repo: Path) -> list[tuple[str, str]]:
-    store = Store.open(repo=repo)
-    with store.session() as s:
-        return [(a.action, a.comment) for a in s.scalars(select(ApprovalRow).order_by(ApprovalRow.id))]
 
 
 def test_rejected_at_the_checkpoint(target: Path) -> None:

@@ -1,5 +1,7 @@
 """The dependencies gate through ``germinate gate`` (a subprocess, real git): setup.py read from its
-syntax tree and never run, setup.cfg extras, requirements folders and includes, build requirements.
+syntax tree and never run, setup.cfg extras, requirements folders and includes, build requirements,
+and runtime told from development requirements (what an installed user gets, and nothing else,
+is held to the allowlist).
 """
 
 from __future__ import annotations
@@ -7,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.integration.test_gate_static import commit, fired, gate
+from germinate.seed import load_seed
+from tests.integration.cli_user import germinate
+from tests.integration.test_gate_static import commit, fired, gate, git
 
 SEED = """version: 1
 project: {name: shop}
@@ -25,6 +29,8 @@ FILES = {
     "requirements.txt": "attrs\n-r pinned.lst\n",
     "pinned.lst": "attrs==23.2\n",
     "requirements/tests.txt": "pytest\n",
+    "requirements/docs.txt": "sphinx==8.1\n",
+    "requirements/dev.txt": "-r tests.txt\n-r docs.txt\n",
     "shop.py": "X = 1\n",
 }
 
@@ -59,12 +65,12 @@ def test_setup_cfg_requirements_folder_and_includes(repo_factory: Any, tmp_path:
     repo = repo_factory(FILES)
     cfg = FILES["setup.cfg"] + "\n[options.extras_require]\nyaml =\n    pyyaml\n"
     assert outcome(repo, tmp_path, {"setup.cfg": cfg}, "cfg-extra")[:2] == (1, {"dependencies": "block"})
-    tests_txt = {"requirements/tests.txt": "pytest\nfreezegun\n"}
-    assert outcome(repo, tmp_path, tests_txt, "req-folder")[:2] == (1, {"dependencies": "block"})
+    runtime_txt = {"requirements/base.txt": "freezegun\n", "requirements.txt": "attrs\n-r requirements/base.txt\n"}
+    assert outcome(repo, tmp_path, runtime_txt, "req-folder")[:2] == (1, {"dependencies": "block"})
     included = {"pinned.lst": "attrs==23.2\nevil-helper==0.1\n"}
     code, gates, dep = outcome(repo, tmp_path, included, "included")
     assert (code, gates) == (1, {"dependencies": "block"}) and "'evil-helper'" in dep["message"]
-    allowed = {"requirements/tests.txt": "pytest\nattrs\n"}
+    allowed = {"requirements.txt": "attrs\nattrs[extra]\n-r pinned.lst\n"}
     assert outcome(repo, tmp_path, allowed, "allowed")[:2] == (0, {})
 
 
@@ -81,7 +87,7 @@ def test_outside_allowlist_can_ask_a_person(repo_factory: Any, tmp_path: Path) -
     lenient = tmp_path / "lenient.yaml"
     lenient.write_text(SEED.replace("allowlisted_packages: [attrs]",
                                     "allowlisted_packages: [attrs], outside_allowlist: needs_approval"))
-    code, gates, _ = outcome(repo, tmp_path, {"requirements/tests.txt": "pytest\nfreezegun\n"}, "lenient",
+    code, gates, _ = outcome(repo, tmp_path, {"requirements.txt": "attrs\nfreezegun\n"}, "lenient",
                              "--seed", str(lenient))
     assert (code, gates) == (2, {"dependencies": "needs_approval"})
     code, gates, _ = outcome(repo, tmp_path, {"requirements.txt": "attrs\n--extra-index-url https://x.invalid/simple\n"},
@@ -97,3 +103,60 @@ def test_nothing_is_installed_before_a_person_approves_a_new_package(repo_factor
     assert (code, report["verdict"]) == (2, "needs_approval"), err
     assert report["tests"] is None and "tests not run" in report["stopped"] and "dependencies" in report["stopped"]
     assert {g["name"] for g in report["gates"] if g["message"].startswith("not run:")} >= {"tests_pass"}
+
+
+def test_a_docs_pin_is_not_a_runtime_dependency(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory(FILES)
+    code, gates, dep = outcome(repo, tmp_path, {"requirements/docs.txt": "sphinx==8.1\nfuro==2024.8.6\n"}, "docs-pin")
+    assert (code, gates) == (0, {}), dep
+    assert (dep["passed"], dep["severity"]) == (False, "warn"), "a reader still sees the new pin"
+    assert "requirements/docs.txt: new development requirement 'furo'" in dep["evidence"][0]
+    assert "allowlisted_packages" not in dep["message"]
+    dev_extra = FILES["setup.cfg"] + "\n[options.extras_require]\ntests =\n    pytest\n    furo\n"
+    code, gates, dep = outcome(repo, tmp_path, {"setup.cfg": dev_extra}, "test-extra")
+    assert (code, gates, dep["severity"]) == (0, {}, "warn"), "an extra named for tests is not runtime"
+
+
+def test_the_same_pin_blocks_in_a_runtime_file_or_a_dev_file_it_includes(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory(FILES)
+    code, gates, dep = outcome(repo, tmp_path, {"requirements.txt": "attrs\nfuro==2024.8.6\n-r pinned.lst\n"},
+                               "runtime-pin")
+    assert (code, gates) == (1, {"dependencies": "block"}) and "new package 'furo'" in dep["message"]
+    assert "declared in requirements.txt" in dep["message"]
+    included = {"requirements/docs.txt": "sphinx==8.1\nfuro==2024.8.6\n",
+                "requirements.txt": "attrs\n-r pinned.lst\n-r requirements/docs.txt\n"}
+    code, gates, dep = outcome(repo, tmp_path, included, "included-docs")
+    assert (code, gates) == (1, {"dependencies": "block"}), "a dev file a runtime file includes is runtime"
+    evidence = " ".join(dep["evidence"])
+    assert "new package 'furo'" in evidence and "new package 'sphinx'" in evidence
+    code, gates, dep = outcome(repo, tmp_path, {"setup.py": SETUP.replace('["attrs"]', '["attrs", "sphinx"]')},
+                               "dev-to-runtime")
+    assert (code, gates) == (1, {"dependencies": "block"}), "a docs tool made a runtime dependency blocks"
+
+
+def test_init_allowlist_and_the_gate_classify_alike(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory({
+        "lib/__init__.py": "X = 1\n", "tests/test_lib.py": "def test_x():\n    assert 1\n",
+        "pyproject.toml": '[project]\nname = "lib"\ndependencies = ["attrs"]\n',
+        "requirements.txt": "-r requirements/typing.txt\n",  # the runtime list pulls in a dev-named file
+        "requirements/typing.txt": "typing-extensions\n",
+        "requirements/tests.txt": "pytest\n", "requirements/dev.txt": "-r tests.txt\ntox\n",
+    })
+    proc = germinate(tmp_path / "user", "init", str(repo))
+    assert proc.returncode == 0, proc.stderr
+    policy = load_seed(repo / "seed.yaml").seed.quality_gates.security.dependency_policy
+    assert policy.allowlisted_packages == ["attrs", "typing-extensions"], "runtime only, includes followed"
+    git(repo, "add", "seed.yaml")
+    git(repo, "commit", "-q", "-m", "seed")
+    seed_args = ("--seed", str(repo / "seed.yaml"))
+    # init keeps requirements/ and pyproject.toml outside write_paths (a person edits them): that
+    # gate blocks each of these; the dependency gate's own verdict is what is checked here.
+    _, gates, dep = outcome(repo, tmp_path, {"requirements/dev.txt": "-r tests.txt\ntox\nnox\n"}, "dev-tool",
+                            *seed_args)
+    assert ("dependencies" not in gates, dep["severity"]) == (True, "warn"), dep
+    moved = {"pyproject.toml": '[project]\nname = "lib"\ndependencies = ["attrs", "typing-extensions"]\n'}
+    _, gates, dep = outcome(repo, tmp_path, moved, "allowlisted", *seed_args)
+    assert dep["passed"] and dep["message"] == "no new dependencies", dep
+    _, gates, dep = outcome(repo, tmp_path, {"requirements/typing.txt": "typing-extensions\nrich\n"},
+                            "runtime-via-include", *seed_args)
+    assert gates["dependencies"] == "block" and "new package 'rich'" in dep["message"]

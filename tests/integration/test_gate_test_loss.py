@@ -144,3 +144,54 @@ def test_a_renamed_test_is_kept_but_a_renamed_and_emptied_one_is_not(repo_factor
                                 "def test_plain_chunks():\n    pass\n")
     code, failed = _judge(repo_factory, tmp_path, hollow, "hollow")
     assert code == 1 and "test test_plain removed or renamed away" in failed["tests_kept"][0]
+
+
+def test_a_test_moved_to_another_class_with_a_new_docstring_is_kept(repo_factory: Any, tmp_path: Path) -> None:
+    body = "        self.assertEqual(chunked([1, 2], 1), [[1], [2]])\n"
+    moved = BASE_TESTS.replace(f"    def test_even(self):\n{body}\n", "").replace(
+        "class Helper:", f'class EvenTests(TestCase):\n    def test_pairs(self):\n        """Pairs."""\n{body}\n\n'
+                        "class Helper:")
+    code, failed = _judge(repo_factory, tmp_path, moved, "moved-class")
+    # MoreChunked inherited test_even from ChunkedTests: it lost a test the move does not give back
+    assert code == 1 and failed["tests_kept"] == [
+        f"tests/test_chunked.py:{BASE_TESTS[:BASE_TESTS.index('    def test_even')].count(chr(10)) + 1}: "
+        "test MoreChunked.test_even removed or renamed away"]
+
+
+def test_tests_moved_to_a_new_file_are_kept_and_a_deleted_one_still_blocks(repo_factory: Any, tmp_path: Path) -> None:
+    from tests.integration.test_gate_cli import git
+
+    plain = "def test_plain():\n    assert chunked([1], 1) == [[1]]\n"
+    sizes = '@pytest.mark.parametrize("n", [1, 2, 3])\ndef test_sizes(n):\n    assert len(chunked(list(range(n)), 1)) == n\n'
+    rest = BASE_TESTS.replace(plain, "").replace(sizes, "")
+    new_file = ("import pytest\n\nfrom lib import chunked\n\n\ndef test_one_chunk():\n    assert chunked([1], 1) == [[1]]\n"
+                "\n\n" + sizes)
+    repo = repo_factory(FILES)
+    moved = change(repo, {"tests/test_chunked.py": rest, "tests/test_sizes.py": new_file}, "moved-file")
+    code, report = gate_json(tmp_path / "user", repo, "--base", "main", "--head", moved, "--no-tests")
+    assert (code, failed_gates(report)) == (0, {})
+
+    fewer = change(repo, {"tests/test_chunked.py": rest,
+                          "tests/test_sizes.py": new_file.replace("[1, 2, 3]", "[1, 2]")}, "moved-fewer")
+    code, report = gate_json(tmp_path / "user", repo, "--base", "main", "--head", fewer, "--no-tests")
+    assert code == 1 and [e.split(": ", 1)[1] for e in failed_gates(report)["tests_kept"]] == [
+        "test test_sizes removed or renamed away"]
+
+    git(repo, "checkout", "-q", "-B", "split", "main")
+    (repo / "tests/test_plain.py").write_text("from lib import chunked\n\n\n" + plain)
+    git(repo, "rm", "-q", "tests/test_chunked.py")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "keep only test_plain")
+    split = git(repo, "rev-parse", "HEAD").strip()
+    code, report = gate_json(tmp_path / "user", repo, "--base", "main", "--head", split, "--no-tests")
+    assert code == 1 and failed_gates(report)["tests_kept"] == ["tests/test_chunked.py: test module deleted (9 tests)"]
+
+
+def test_two_removed_tests_with_one_body_need_two_added_ones(repo_factory: Any, tmp_path: Path) -> None:
+    twins = BASE_TESTS + "\n\ndef test_twin_a():\n    assert chunked([], 1) == []\n" \
+                         "\n\ndef test_twin_b():\n    assert chunked([], 1) == []\n"
+    repo = repo_factory({**FILES, "tests/test_chunked.py": twins})
+    one = change(repo, {"tests/test_chunked.py": BASE_TESTS + "\n\ndef test_empty():\n    assert chunked([], 1) == []\n"},
+                 "one-for-two")
+    code, report = gate_json(tmp_path / "user", repo, "--base", "main", "--head", one, "--no-tests")
+    assert code == 1 and len(failed_gates(report)["tests_kept"]) == 1

@@ -52,7 +52,7 @@ LAYOUTS: dict[str, tuple[dict[str, str], str, list[str]]] = {
         "pyproject.toml": '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\nbuild-backend = "hatchling.build"\n'
                           '[project]\nname = "lib"\ndynamic = ["version"]\n'
                           '[project.optional-dependencies]\ntests = ["pytest"]\n[tool.hatch.version]\nsource = "vcs"\n',
-    }, "SETUPTOOLS_SCM_PRETEND_VERSION=0.0.0+germinate python -m pip install -e '.[tests]'", []),
+    }, "python -m pip install -e '.[tests]'", []),
     "hatch": ({
         **PKG,
         "pyproject.toml": '[project]\nname = "lib"\ndependencies = ["rich"]\n'

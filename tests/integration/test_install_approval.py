@@ -8,60 +8,38 @@ no test run, no proof may be among them.
 
 from __future__ import annotations
 
-import contextvars
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import select
 
 from examples.demo import TRANSCRIPT, make_target
-from germinate.store import ApprovalRow, Store
+from tests.integration.checkpoint_person import approvals, cycle_with_person, in_turn
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 TICKET = "epic-units-tests"
 ADD_PACKAGE = "requirements.txt\n<<<<<<< SEARCH\n=======\ntomli-w\n>>>>>>> REPLACE\n"
 
 
-def answer_pauses(answers: list[dict[str, str]], seen: list[dict[str, Any]], stop: threading.Event) -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterId,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-    from prefect.flow_runs import resume_flow_run
-
-    paused = FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])))
-    while answers and not stop.wait(0.3):
-        with get_client(sync_client=True) as client:
-            runs = [r for r in client.read_flow_runs(flow_run_filter=paused) if r.name.endswith(TICKET)]
-            if not (runs and runs[0].state and runs[0].state.state_details.run_input_keyset):
-                continue
-            tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[runs[0].id])))
-        seen.append({"tasks": sorted(t.name for t in tasks)})
-        resume_flow_run(runs[0].id, run_input=answers.pop(0))
-
-
 def run_cycle(repo: Path, answers: list[dict[str, str]]) -> tuple[Any, list[dict[str, Any]]]:
-    from flows.growth_cycle import growth_cycle
+    """The cycle, with a person who notes which tasks already ran before each answer."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    stop, seen = threading.Event(), []  # type: ignore[var-annotated]
-    person = threading.Thread(target=contextvars.copy_context().run, args=(answer_pauses, answers, seen, stop),
-                              daemon=True)
-    person.start()
-    try:
-        return growth_cycle(repo=str(repo), ticket_id=TICKET), seen
-    finally:
-        stop.set()
-        person.join(timeout=10)
+    seen: list[dict[str, Any]] = []
+    next_answer = in_turn(answers)
+
+    def answer(client: Any, run: Any) -> dict[str, str] | None:
+        if not answers:
+            return None
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+        seen.append({"tasks": sorted(t.name for t in tasks)})
+        return next_answer(client, run)
+
+    return cycle_with_person(repo, TICKET, answer), seen
 
 
 @pytest.fixture
@@ -88,12 +66,6 @@ def target(prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     return repo
 
 
-def approvals(repo: Path) -> list[str]:
-    store = Store.open(repo=repo)
-    with store.session() as s:
-        return [a.action for a in s.scalars(select(ApprovalRow).order_by(ApprovalRow.id))]
-
-
 def _ran_code(tasks: list[str]) -> list[str]:
     return [t for t in tasks if t.startswith(("test-", "ticket-proof", "gates-"))]
 
@@ -105,7 +77,7 @@ def test_new_package_pauses_before_any_test_and_reject_ends_it(target: Path) -> 
     assert _ran_code(seen[0]["tasks"]) == [], seen
     assert report.decision.outcome == "rejected" and "rejected by ada" in report.decision.reason
     assert report.coverage_after is None  # the change's tests never ran
-    assert approvals(target) == ["reject"]
+    assert approvals(target) == [("reject", "no new packages")]
     log = subprocess.run(["git", "log", "--format=%s", "main"], cwd=target, capture_output=True, text=True).stdout
     assert "germinate:" not in log
 
@@ -118,7 +90,7 @@ def test_approve_runs_the_tests_then_lands_with_one_approval(target: Path) -> No
     assert report.decision.outcome == "merged", report.decision.reason
     assert report.decision.approval_action == "approve" and report.decision.approval_by == "ada"
     assert report.coverage_after is not None  # the tests ran after the approval
-    assert approvals(target) == ["approve"]
+    assert approvals(target) == [("approve", "")]
     requirements = subprocess.run(["git", "show", "main:requirements.txt"], cwd=target,
                                   capture_output=True, text=True, check=True).stdout
     assert "tomli-w" in requirements
@@ -131,7 +103,7 @@ def test_no_answer_defers_with_nothing_run(target: Path) -> None:
     report, _ = run_cycle(target, [])
     assert report.decision.outcome == "deferred" and "timed out" in report.decision.reason
     assert report.coverage_after is None
-    assert approvals(target) == ["timeout"]
+    assert approvals(target) == [("timeout", "no answer within 0.05 minutes")]
 
 
 def test_a_later_round_that_changes_the_commit_is_asked_about_again(target: Path) -> None:
@@ -147,4 +119,4 @@ def test_a_later_round_that_changes_the_commit_is_asked_about_again(target: Path
     assert len(seen) == 2, seen
     assert _ran_code(seen[0]["tasks"]) == [] and _ran_code(seen[1]["tasks"]), seen
     assert report.decision.outcome == "merged", report.decision.reason
-    assert approvals(target) == ["approve", "approve"]
+    assert approvals(target) == [("approve", ""), ("approve", "again")]

@@ -10,20 +10,13 @@ from pathlib import Path
 import pytest
 
 from examples.demo import make_target
-from germinate.cycle.act import describe_change, prepare_worktree
-from germinate.cycle.decide import decide
-from germinate.cycle.evidence import evaluate, run_gates
-from germinate.cycle.land import land_change
 from germinate.cycle.records import start_cycle
-from germinate.metrics import take_snapshot
-from germinate.models import Plan, Reward, Ticket
-from germinate.seed import load_seed
+from germinate.models import Ticket
 from germinate.store import Store
-from germinate.workspace import commit_worktree
 from tests.integration.cli_user import germinate, shared_venv
+from tests.integration.decided_change import TEST_UNITS, decided_change
 
 pytestmark = pytest.mark.slow
-TEST_UNITS = 'from minicalc.units import convert\n\n\ndef test_km():\n    assert convert(1, "km", "m") == 1000\n'
 
 
 def git(repo: Path, *args: str) -> str:
@@ -37,24 +30,15 @@ def proposed_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Pa
     seed_text = (repo / "seed.yaml").read_text().replace("allow_auto_merge: true", "allow_auto_merge: false")
     (repo / "seed.yaml").write_text(seed_text)
     git(repo, "commit", "-qam", "seed: a person merges")
-    loaded = load_seed(repo / "seed.yaml")
-    before = take_snapshot(repo, loaded, ref="refs/heads/main")
     ticket = Ticket(id="epic-units-tests", title="Test unit conversion", kind="epic", source="seed")
-    plan = Plan(ticket=ticket, summary="Test convert().", acceptance_criteria=["km -> m"])
-    branch, worktree = prepare_worktree(repo, ticket.id, before.commit)
-    (worktree / "tests" / "test_units.py").write_text(TEST_UNITS)
-    commit_worktree(worktree, "test units")
-    change = describe_change(ticket.id, branch, worktree, before.commit, rounds=1)
-    evaluation = evaluate(repo, loaded, change)
-    gates = run_gates(repo, loaded, change, evaluation=evaluation, before=before, ticket=ticket)
-    decision = decide(cycle_id="c-1", ticket=ticket, change=change, gates=gates, reward=Reward(), seed=loaded.seed)
+    decided = decided_change(repo, ticket)
     store = Store.open(repo=repo)
-    start_cycle(store, cycle_id="c-1", project=loaded.seed.project.name, ticket=ticket, flow_run_id="",
-                base_sha=before.commit, branch=branch, seed_hash=loaded.sha256)
-    landing = land_change(repo, loaded, store, plan, decision, change, before=before, evaluation=evaluation)
+    start_cycle(store, cycle_id="c-1", project=decided.loaded.seed.project.name, ticket=ticket, flow_run_id="",
+                base_sha=decided.before.commit, branch=decided.branch, seed_hash=decided.loaded.sha256)
+    landing = decided.land(repo, store)
     store.close()
     assert landing.decision.outcome == "pr_opened", landing.decision.reason
-    return repo, branch
+    return repo, decided.branch
 
 
 def test_a_proposed_change_lands_with_approval_and_only_then_is_logged(

@@ -30,15 +30,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
     with FakeOpenAI() as server:
-        monkeypatch.setenv("OPENAI_API_BASE", server.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-test")
-        monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+        for name, value in server.environment().items():
+            monkeypatch.setenv(name, value)
         yield server
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(url=f"sqlite:///{tmp_path / 'state.db'}")
 
 
 def seed(budgets: dict[str, Any] | None = None, **models: Any) -> Seed:
@@ -116,39 +110,45 @@ seed = Seed.model_validate({"project": {"name": "demo"},
                             "models": {"default": "openai/gpt-4o-mini", "max_retries": 0}})
 gw = Gateway(seed, store, project="demo", cycle_id="c1", run_id="r1", archive_dir=Path(sys.argv[2]))
 print(gw.call("architect", [{"role": "user", "content": "Plan ticket local-1."}], None), flush=True)
+cut = gw.converse("implementer", [{"role": "user", "content": "Write the code."}])
+print(cut.finish_reason, repr(cut.text), flush=True)
 print(gw.call("tester", [{"role": "user", "content": "Write the tests."}], None), flush=True)
 """
+CUT = "a.py\n<<<<<<< SEARCH\nx"  # an edit block cut at the token limit
 
 
 @pytest.mark.slow
-def test_kill_9_mid_call_loses_no_spend_and_repeats_no_answered_call(fake: FakeOpenAI, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'state.db'}"
+def test_kill_9_mid_call_loses_no_spend_and_repeats_no_answered_call(
+        fake: FakeOpenAI, tmp_path: Path, database_url: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-    args = [sys.executable, "-c", SCRIPT, url, str(tmp_path / "llm")]
+    args = [sys.executable, "-c", SCRIPT, database_url, str(tmp_path / "llm")]
     fake.enqueue(Reply(content="the plan", prompt_tokens=30, completion_tokens=40),
+                 Reply(content=CUT, prompt_tokens=20, completion_tokens=64, finish_reason="length"),
                  Reply(content="never seen", delay=60))
     proc = subprocess.Popen(args, env=env, cwd=tmp_path, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 90
-    while len(fake.requests) < 2 and time.monotonic() < deadline and proc.poll() is None:
+    while len(fake.requests) < 3 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)
     _, err = proc.communicate(timeout=30)
-    assert len(fake.requests) == 2, err
-    store = Store.open(url=url)
+    assert len(fake.requests) == 3, err
+    store = Store.open(url=database_url)
     rows = ledger_rows(store, "demo")
-    assert [(r.role, r.outcome) for r in rows] == [("architect", "ok"), ("tester", "pending")]
-    assert rows[1].tokens_in > 0 and rows[1].tokens_out > 0  # the call in flight is on record
+    assert [(r.role, r.outcome, r.finish_reason) for r in rows] == [
+        ("architect", "ok", "stop"), ("implementer", "ok", "length"), ("tester", "pending", "")]
+    assert rows[2].tokens_in > 0 and rows[2].tokens_out > 0  # the call in flight is on record
 
     fake.enqueue(Reply(content="the tests", prompt_tokens=30, completion_tokens=50))
     again = subprocess.run(args, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
-    assert again.stdout.split("\n")[:2] == ["the plan", "the tests"]
-    assert len(fake.requests) == 3  # the architect's answered call was replayed, not sent again
+    # the answered calls were replayed, not sent again; the cut reply is still cut
+    assert again.stdout.split("\n")[:3] == ["the plan", f"length {CUT!r}", "the tests"]
+    assert len(fake.requests) == 4
     rows = ledger_rows(store, "demo")
-    assert [(r.role, r.outcome) for r in rows] == [("architect", "ok"), ("tester", "interrupted"),
-                                                   ("tester", "ok")]
-    assert rows[1].output_known is False and rows[1].cost_usd > 0  # its spend kept, marked at most
+    assert [(r.role, r.outcome) for r in rows] == [("architect", "ok"), ("implementer", "ok"),
+                                                   ("tester", "interrupted"), ("tester", "ok")]
+    assert rows[2].output_known is False and rows[2].cost_usd > 0  # its spend kept, marked at most
 
 
 def test_the_cycle_wall_time_caps_a_hanging_call_and_stops_the_next(fake: FakeOpenAI, store: Store) -> None:
@@ -220,3 +220,24 @@ def test_a_lone_cycle_s_run_counts_from_its_first_ledger_row(fake: FakeOpenAI, s
     with pytest.raises(BudgetExceeded, match=r"per-run time budget reached: 0\.0 s left of 1 min"):
         gw.call("tester", PROMPT, None)
     assert fake.requests == []
+
+
+def test_an_answer_recorded_without_its_finish_reason_is_asked_again(fake: FakeOpenAI, store: Store,
+                                                                       tmp_path: Path) -> None:
+    from germinate.llm.ledger import (
+        LedgerEntry,
+        archive_texts,
+        prompt_sha256,
+        sha256_text,
+        write_entry,
+    )
+
+    # a row from before finish reasons were kept: replaying it could pass a cut reply off as whole
+    old = LedgerEntry(project="demo", role="implementer", model="openai/gpt-4o-mini", outcome="ok",
+                      prompt_sha256=prompt_sha256(PROMPT), cycle_id="c-old", response_sha256=sha256_text(CUT))
+    write_entry(store, old)
+    archive_texts(tmp_path / "llm", old, PROMPT, CUT)
+    fake.enqueue(Reply(content="the whole answer"))
+    gw = Gateway(seed(), store, project="demo", cycle_id="c-old", run_id="r1", archive_dir=tmp_path / "llm")
+    reply = gw.converse("implementer", PROMPT)
+    assert (reply.text, reply.finish_reason) == ("the whole answer", "stop") and len(fake.requests) == 1

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,15 +38,9 @@ def server() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def fake(server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
     server.reset()
-    monkeypatch.setenv("OPENAI_API_BASE", server.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-loopback-test")
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    for name, value in server.environment().items():
+        monkeypatch.setenv(name, value)
     return server
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(url=f"sqlite:///{tmp_path / 'state.db'}")
 
 
 def gateway(store: Store | None, model: str = "openai/gpt-4o-mini", **models: Any) -> Gateway:

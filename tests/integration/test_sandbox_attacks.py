@@ -60,6 +60,15 @@ def germinate(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Complete
     return subprocess.run([GERMINATE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
+def gate_the_commit(witness: Witness, repo: Path, message: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """Commit everything in ``repo`` and judge that commit with ``germinate gate --json``."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+    done = germinate("gate", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD", "--json",
+                     env=witness.env(), cwd=repo)
+    return done, json.loads(done.stdout)
+
+
 def test_sense_contains_a_hostile_conftest(witness: Witness) -> None:
     repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, **witness.files()})
     done = germinate("sense", str(repo), "--json", "--no-cache", env=witness.env(), cwd=repo)
@@ -74,11 +83,7 @@ def test_gate_refuses_a_forged_pass_next_to_a_broken_function(witness: Witness) 
     repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC})
     (repo / "calc.py").write_text("def add(a, b):\n    return a - b\n")
     (repo / "tests" / "conftest.py").write_text(FORGE_PASSES)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "faster add")
-    done = germinate("gate", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD", "--json",
-                     env=witness.env(), cwd=repo)
-    report = json.loads(done.stdout)
+    done, report = gate_the_commit(witness, repo, "faster add")
     assert report["verdict"] != "pass" and done.returncode != 0, report
     assert report["tests"]["status"] == "failed"
     tests_gate = next(g for g in report["gates"] if g["name"] == "tests_pass")
@@ -153,11 +158,7 @@ def test_gate_refuses_code_that_stalls_the_guard_run(witness: Witness) -> None:
     repo = make_repo(witness.repo, {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, "seed.yaml": seed})
     (repo / "calc.py").write_text(HANG_WITHOUT_CONFTEST)
     (repo / "tests" / "conftest.py").write_text(FORGE_PASSES)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "faster add")
-    done = germinate("gate", "--repo", str(repo), "--base", "HEAD~1", "--head", "HEAD", "--json",
-                     env=witness.env(), cwd=repo)
-    report = json.loads(done.stdout)
+    done, report = gate_the_commit(witness, repo, "faster add")
     assert report["verdict"] != "pass" and report["tests"]["status"] == "error", report["tests"]
     assert not next(g for g in report["gates"] if g["name"] == "tests_pass")["passed"]
 

@@ -79,8 +79,7 @@ def test_germinate_run_stops_a_hanging_model_at_the_run_wall_limit(prefect_harne
         env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
                "GERMINATE_HOME": os.environ["GERMINATE_HOME"], "PREFECT_API_URL": str(PREFECT_API_URL.value()),
                "GERMINATE_TARGET_VENV": sys.prefix, "GERMINATE_MODEL": "openai/gpt-4o-mini",
-               "OPENAI_API_BASE": fake.base_url, "OPENAI_API_KEY": "sk-loopback-test",
-               "NO_PROXY": "127.0.0.1,localhost"}
+               **fake.environment()}
         started = time.monotonic()
         done = subprocess.run([sys.executable, "-m", "germinate.cli", "run", str(repo)], env=env, cwd=ROOT,
                               capture_output=True, text=True, timeout=280)

@@ -63,19 +63,18 @@ GOOD_EDIT = block(
 STALE_EDIT = block("pkg/text.py", "    return s.lower()\n", "    return s.casefold()\n")
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(url=f"sqlite:///{tmp_path / 'state.db'}")
-
-
-@pytest.fixture
-def worktree(tmp_path: Path) -> Path:
-    root = tmp_path / "wt"
+def text_package(root: Path) -> Path:
+    """A worktree with the package ``pkg`` (``pkg/text.py``) and an empty ``tests``."""
     (root / "pkg").mkdir(parents=True)
     (root / "tests").mkdir()
     (root / "pkg" / "__init__.py").write_text("")
     (root / "pkg" / "text.py").write_text(TEXT_PY)
     return root
+
+
+@pytest.fixture
+def worktree(tmp_path: Path) -> Path:
+    return text_package(tmp_path / "wt")
 
 
 def scripted(

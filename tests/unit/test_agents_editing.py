@@ -14,23 +14,23 @@ from germinate.agents.editing import APPLIED, REPEATED, complete_part, edit_roun
 from germinate.agents.tools import ToolRequest, plain_text_calls, run_tool
 from germinate.llm import ledger_rows
 from germinate.store import Store
-from tests.unit.test_agents import GOOD_EDIT, NEW_TEST, PLAN, TEXT_PY, block, gw, scripted
+from tests.unit.test_agents import (
+    GOOD_EDIT,
+    NEW_TEST,
+    PLAN,
+    TEXT_PY,
+    block,
+    gw,
+    scripted,
+    text_package,
+)
 
 MIDDLE = "".join(f"LINE_{i} = {i}\n" for i in range(400))
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(url=f"sqlite:///{tmp_path / 'state.db'}")
-
-
-@pytest.fixture
 def worktree(tmp_path: Path) -> Path:
-    root = tmp_path / "wt"
-    (root / "pkg").mkdir(parents=True)
-    (root / "tests").mkdir()
-    (root / "pkg" / "__init__.py").write_text("")
-    (root / "pkg" / "text.py").write_text(TEXT_PY)
+    root = text_package(tmp_path / "wt")
     (root / "pkg" / "long.py").write_text('"""A long module."""\n' + MIDDLE + "def tail():\n    return 1\n")
     for args in (["init", "-q"], ["add", "-A"],
                  ["-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "base"]):

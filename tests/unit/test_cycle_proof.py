@@ -43,6 +43,9 @@ def test_a_label_never_dodges_the_proof() -> None:
     assert change_kind(plan("docs"), change("docs/notes.md")) == "docs"
     assert change_kind(plan("docs"), change("docs/notes.md", "pkg/a.py")) == "feature"
     assert change_kind(plan("refactor", ticket_kind="bug"), change("pkg/a.py")) == "fix"
+    assert change_kind(plan("tests"), change("tests/test_a.py", "pkg/a.py")) == "feature"
+    assert change_kind(plan("feature"), change("tests/test_a.py", "README.md")) == "tests"
+    assert change_kind(plan("fix", ticket_kind="bug"), change("docs/notes.md")) == "docs"
     assert not needs_proof(SEED, plan("docs"), change("README.md"))
     assert needs_proof(SEED, plan("fix"), change("pkg/a.py"))
     exempt = SEED.model_copy(update={"quality_gates": SEED.quality_gates.model_copy(
@@ -69,9 +72,27 @@ def test_a_changed_package_init_counts_for_every_test_of_the_package() -> None:
     assert not in_modules(case("tests.test_fifo.FIFOTest::test_clear", "failed"), ["tests.test_lru"])
 
 
-def test_the_oracle_plans_the_kind_an_architect_would() -> None:
-    from germinate.backtest.scratch import plan_kind
+def test_layout_comments_and_docstrings_are_the_same_code_a_statement_is_not() -> None:
+    from germinate.cycle.touches import same_code
 
-    assert plan_kind("Minor cleanups.") == "refactor"
-    assert plan_kind("Fix #387: Handle obj=None") == "fix"
-    assert plan_kind("Bring in windowed_complete") == "feature"
+    before = 'def f(a):\n    """Old."""\n    return a[1:2]\n\n__all__ = ["f"]\n'
+    assert same_code(before, '# note\ndef f(a):\n    """New words."""\n    return a[1 : 2]\n\n__all__ = ["f",]\n')
+    assert same_code(before, "def f(a):\n    return a[1:2]\n\n__all__ = ['f']\n")
+    assert not same_code(before, before.replace("a[1:2]", "a[1:3]"))
+    assert not same_code(before, None) and same_code(None, None)
+    assert not same_code("x = (", "x = ((")  # unparsable: only the same text is the same
+
+
+def test_the_oracle_calls_a_commit_a_feature_only_when_a_public_interface_changed() -> None:
+    from germinate.backtest.kind import interface
+
+    base = ('__all__ = ["f", "C"]\nLIMIT = 3\n_cache = {}\n\n\ndef f(a, b=1):\n    return a + b\n\n\n'
+            "def _helper():\n    pass\n\n\nclass C(dict):\n    def get(self, k):\n        return 1\n\n"
+            "    def _slow(self):\n        pass\n")
+    assert interface(base) == interface(base.replace("return a + b", "return b + a").replace("_cache = {}", "_c = 1")
+                                        .replace("def _slow", "def _fast"))  # a rewrite behind the same names
+    for other in (base.replace("def f(a, b=1)", "def f(a, b=2)"), base.replace("class C(dict)", "class C(list)"),
+                  base + "\n\ndef g():\n    pass\n", base.replace('"C"]', '"C", "g"]'),
+                  base.replace("    def _slow", "    def __iter__(self):\n        pass\n\n    def _slow"),
+                  base.replace("LIMIT = 3", "LIMITS = 3")):
+        assert interface(other) != interface(base)

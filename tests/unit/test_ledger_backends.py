@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from germinate.llm.ledger import LedgerEntry, cycle_and_run_spend, spend_from_ledger, write_entry
 from germinate.store import Store
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    if request.param == "sqlite":
-        return Store.open(f"sqlite:///{tmp_path / 'state.db'}")
-    return Store.open(request.getfixturevalue("pg_url"))
+@pytest.fixture
+def store(database_url: str) -> Store:
+    return Store.open(database_url)
 
 
 def entry(cycle: str, run: str, *, known: bool, cost: float) -> LedgerEntry:

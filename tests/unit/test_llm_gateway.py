@@ -44,11 +44,6 @@ def make_seed(model: str, **models: Any) -> Seed:
     return Seed.model_validate(data)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(url=f"sqlite:///{tmp_path / 'state.db'}")
-
-
 def gateway(seed: Seed, store: Store | None, cycle_id: str = "c1", **kw: Any) -> Gateway:
     return Gateway(seed, store, project="demo", cycle_id=cycle_id, backoff_base=0.0, **kw)
 
