@@ -15,8 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="replay REPO's past commits as tickets and score what lands (land rate, cost, gates)",
         description="Pick past commits of REPO that changed product code and tests within the change "
         "budget; for each, start a scratch clone at its parent, make a ticket of its message, hold its "
-        "test changes out, run a full growth cycle, then run the held-out tests on the result. REPO is "
-        "only read. --oracle answers with the true commits (offline, no API key): how often the gates "
+        "test changes out, run a full growth cycle, then run the held-out tests on the result. Issues and "
+        "pull requests a message links (#123, a full URL) are read from GitHub and quoted into the ticket when "
+        "the seed's forge is GitHub and GERMINATE_GITHUB_TOKEN is set. REPO is only read. --oracle answers with the true commits (offline, no API key): how often the gates "
         "refuse a human's change, and the pipeline's overhead. The report (markdown with a chart, "
         "compared with the previous run) and the JSON are stored under $GERMINATE_HOME/backtests/ and "
         "published as a Prefect artifact.",

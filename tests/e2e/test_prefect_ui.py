@@ -84,7 +84,7 @@ def test_runs_list_outcomes_and_the_approval_form(prefect_server: PrefectServer,
                 page.goto(f"{prefect_server.url}/runs/flow-run/{run_id}", wait_until="networkidle")
                 page.get_by_role("button", name="Resume").click()
                 form = page.get_by_role("dialog")
-                assert "Required, no default" in form.inner_text()
+                form.get_by_text("Required, no default").first.wait_for(timeout=60_000)  # the schema loads after the dialog
                 assert "started directly, not from a deployment ('germinate run" in form.inner_text()
                 form.get_by_role("button", name="Submit").click()  # nothing chosen: refused
                 form.get_by_text("'action' is a required property").wait_for(timeout=10_000)
