@@ -101,3 +101,20 @@ def test_a_secret_in_the_fix_round_still_ends_the_candidate_at_once(prefect_harn
     assert "write_paths" not in reason  # the fix round did move the code back inside
     assert roles.count("implementer") == 2 and "reviewer" not in roles  # rounds were left; none was given
     assert not marker.exists(), "a test of the candidate with a secret ran"
+
+
+def test_a_secret_next_to_a_fixable_write_gets_no_fix_round(prefect_harness: None, tmp_path: Path) -> None:
+    marker = tmp_path / "ran.txt"
+    leak = 'minicalc/keys.py\n<<<<<<< SEARCH\n=======\nGITHUB = "ghp_' + "a1B2" * 9 + '"\n>>>>>>> REPLACE\n'
+    repo = setup_repo(tmp_path, [
+        {"match": "secrets|write_paths", "content": "minicalc/keys.py\n<<<<<<< DELETE\n>>>>>>> DELETE\n"},
+        {"content": ADD_FUNCTION + "\n" + add_test(marker) + "\n" + OUTSIDE + "\n" + leak},
+    ], max_fix_rounds=3)
+
+    proc = germinate_run(repo, tmp_path)
+
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outcome, reason, roles = decision_of(repo)
+    assert outcome == "rejected" and "secrets" in reason and "write_paths" in reason, reason
+    assert roles.count("implementer") == 1 and "reviewer" not in roles
+    assert not marker.exists(), "a test of the candidate with a secret ran"
