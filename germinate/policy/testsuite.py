@@ -103,8 +103,13 @@ def check_tests_kept(ctx: GateContext) -> GateResult:
             elif kept.items < test.items:
                 block.append(f"{change.path}:{kept.node.lineno}: test {name} lost parametrised cases: "
                              f"{test.items} -> {kept.items}")
-    return gate(TESTS_KEPT, ok="no test deleted, renamed away or emptied", block=block,
-                what="tests removed")
+    ok = "no test deleted, renamed away or emptied"
+    policy = ctx.seed.quality_gates.tests_removed  # what a removal does: the seed decides, block by default
+    if policy == "needs_approval":
+        return gate(TESTS_KEPT, ok=ok, approval=block, what="tests removed (quality_gates.tests_removed: needs_approval)")
+    if policy == "allow":
+        return gate(TESTS_KEPT, ok=ok, warn=block, what="tests removed (quality_gates.tests_removed: allow)")
+    return gate(TESTS_KEPT, ok=ok, block=block, what="tests removed")
 
 
 def body_of(test: CollectedTest) -> str:

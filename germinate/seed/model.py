@@ -203,6 +203,7 @@ class QualityGates(Section):
     performance: Performance = Field(default_factory=_defaults(Performance))
     security: Security = Field(default_factory=_defaults(Security))
     test_infrastructure: GatePolicy = "needs_approval"
+    tests_removed: GatePolicy = "block"
     file_types: FileTypes = Field(default_factory=_defaults(FileTypes))
     ticket_proof_kinds: list[ProofKind] = Field(default_factory=lambda: list[ProofKind](["feature", "fix"]))
 

@@ -195,3 +195,19 @@ def test_two_removed_tests_with_one_body_need_two_added_ones(repo_factory: Any, 
                  "one-for-two")
     code, report = gate_json(tmp_path / "user", repo, "--base", "main", "--head", one, "--no-tests")
     assert code == 1 and len(failed_gates(report)["tests_kept"]) == 1
+
+
+def test_the_seed_can_hand_a_test_removal_to_a_person(repo_factory: Any, tmp_path: Path) -> None:
+    without_even = BASE_TESTS.replace(
+        "    def test_even(self):\n        self.assertEqual(chunked([1, 2], 1), [[1], [2]])\n\n", "")
+    verdicts = {}
+    for policy in ("needs_approval", "allow"):
+        seed = FILES["seed.yaml"] + f"quality_gates:\n  tests_removed: {policy}\n"
+        repo = repo_factory({**FILES, "seed.yaml": seed})
+        sha = change(repo, {"tests/test_chunked.py": without_even}, f"drop-even-{policy}")
+        code, report = gate_json(tmp_path / policy, repo, "--base", "main", "--head", sha, "--no-tests")
+        kept = next(g for g in report["gates"] if g["name"] == "tests_kept")
+        verdicts[policy] = (code, report["verdict"], kept["passed"], kept["severity"])
+        assert any("test ChunkedTests.test_even removed" in e for e in kept["evidence"])
+    assert verdicts == {"needs_approval": (2, "needs_approval", False, "needs_approval"),
+                        "allow": (0, "pass", False, "warn")}
