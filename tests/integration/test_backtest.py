@@ -39,15 +39,21 @@ def commit(repo: Path, message: str, files: dict[str, str | None]) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
-@pytest.fixture
-def history(tmp_path: Path) -> dict[str, str]:
-    repo = tmp_path / "calc"
+def calc_repo(root: Path, calc: str, tests: str) -> tuple[Path, str]:
+    """A new repository ``root/calc`` with one commit: ``pkg/calc.py`` and its tests."""
+    repo = root / "calc"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    shas = {"init": commit(repo, "calc: add()", {
+    return repo, commit(repo, "calc: add()", {
         "pyproject.toml": '[project]\nname = "calc"\nversion = "0.1"\n\n[tool.pytest.ini_options]\n'
                           'pythonpath = ["."]\ntestpaths = ["tests"]\n',
-        "pkg/__init__.py": "", "pkg/calc.py": CALC, "tests/test_calc.py": TESTS})}
+        "pkg/__init__.py": "", "pkg/calc.py": calc, "tests/test_calc.py": tests})
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> dict[str, str]:
+    repo, init = calc_repo(tmp_path, CALC, TESTS)
+    shas = {"init": init}
     calc = CALC + '\n\ndef sub(a, b):\n    """a - b."""\n    return a - b\n'
     shas["sub"] = commit(repo, "Add sub()\n\nSubtraction, for symmetry.", {
         "pkg/calc.py": calc,

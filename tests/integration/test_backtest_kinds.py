@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_backtest import commit, git
+from tests.integration.test_backtest import calc_repo, commit
 
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,13 +23,8 @@ TESTS = ("from pkg.calc import add\n\n\ndef test_add():\n    assert add(2, 3) ==
 
 
 def history(root: Path) -> dict[str, str]:
-    repo = root / "calc"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    shas = {"init": commit(repo, "calc: add()", {
-        "pyproject.toml": '[project]\nname = "calc"\nversion = "0.1"\n\n[tool.pytest.ini_options]\n'
-                          'pythonpath = ["."]\ntestpaths = ["tests"]\n',
-        "pkg/__init__.py": "", "pkg/calc.py": CALC, "tests/test_calc.py": TESTS})}
+    repo, init = calc_repo(root, CALC, TESTS)
+    shas = {"init": init}
     calc = CALC.replace('    """a + b."""\n', '    """The sum of a and b."""\n\n    # plain addition\n')
     tests = TESTS.replace("def test_add():", 'def test_add_two_numbers():\n    """Two numbers."""')
     shas["rename"] = commit(repo, "Clearer test names", {"pkg/calc.py": calc, "tests/test_calc.py": tests})
