@@ -32,6 +32,7 @@ from germinate.policy.depfiles import (
     included_files,
     is_dependency_file,
     requirement_lines,
+    setup_py_files,
 )
 
 Reader = Callable[[str], "str | None"]
@@ -109,6 +110,9 @@ def _read_packaging(out: TreeDependencies, named: dict[str, str], path: str, rea
         found = declarations(path, read(path) or "")
     except Unreadable as exc:
         out.unreadable[path] = str(exc)
+        if posixpath.basename(path) == "setup.py":  # computed lists: any requirement file it names may be read
+            for ref in setup_py_files(read(path) or ""):
+                named[posixpath.normpath(posixpath.join(posixpath.dirname(path), ref))] = RUNTIME
         return
     out.specs[path] = found.runtime + found.development
     for spec in found.runtime:

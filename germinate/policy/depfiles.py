@@ -28,11 +28,12 @@ from typing import Any
 SETUP_KEYWORDS = ("install_requires", "extras_require", "tests_require")
 PACKAGING_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
 # Words that name a requirement file, extra or folder for developers, never for an installed user.
+# Only unambiguous names: an extra is something a user can install, so when in doubt it is runtime
+# (``format``, ``check``, ``types``, ``tools``, ``build``, ``release``, ``style`` are user-facing extras).
 DEVELOPMENT_WORDS = frozenset({
     "test", "tests", "testing", "dev", "devel", "develop", "development", "doc", "docs", "documentation",
-    "typing", "typecheck", "typechecks", "types", "mypy", "pyright", "lint", "linting", "linters", "style",
-    "format", "flake8", "ruff", "ci", "tox", "nox", "build", "packaging", "release", "publish", "bench",
-    "benchmark", "benchmarks", "coverage", "cov", "tools", "tooling", "qa", "check", "checks", "precommit",
+    "typing", "typecheck", "typechecks", "mypy", "pyright", "lint", "linting", "linters", "flake8", "ruff", "ci", "tox",
+    "nox", "bench", "benchmark", "benchmarks", "coverage", "cov", "precommit",
 })
 
 
@@ -114,6 +115,10 @@ def _pyproject(text: str) -> Declared:
     out.runtime_files += _files(dynamic.get("dependencies"))
     for extra, ref in (dynamic.get("optional-dependencies") or {}).items():
         out.add_files(extra, _files(ref))
+    flit = tool.get("flit", {}).get("metadata", {})  # flit before PEP 621
+    out.runtime += _strs(flit.get("requires"))
+    for extra, group in (flit.get("requires-extra") or {}).items():
+        out.add(extra, _strs(group))
     hook = tool.get("hatch", {}).get("metadata", {}).get("hooks", {}).get("requirements_txt", {})
     out.runtime_files += _files(hook.get("files"))
     for extra, ref in (hook.get("optional-dependencies") or {}).items():
@@ -142,8 +147,15 @@ def _lines(raw: str) -> list[str]:
     return [line.strip() for line in raw.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
+class _SetupConfig(configparser.RawConfigParser):
+    """setuptools reads ``install-requires`` as ``install_requires``."""
+
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr.lower().replace("-", "_")
+
+
 def _setup_cfg(text: str) -> Declared:
-    parser = configparser.RawConfigParser()
+    parser = _SetupConfig()
     try:
         parser.read_string(text)
     except configparser.Error:
@@ -228,6 +240,28 @@ def _setup_py_extras(out: Declared, node: ast.expr, names: dict[str, ast.expr]) 
     out.runtime += _flatten(_literal(node, names, "extras_require"), "extras_require")
 
 
+_NOT_REQUIREMENTS = ("readme", "license", "licence", "changes", "changelog", "history", "authors", "notice")
+
+
+def setup_py_files(text: str) -> list[str]:
+    """Files a ``setup.py`` names in string literals that look like requirement lists (``.txt``,
+    ``.in``, or "requirements" in the name): when its lists are computed, it may read them."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    out = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or "\n" in node.value:
+            continue
+        name = posixpath.basename(node.value.strip()).lower()
+        if name.startswith(_NOT_REQUIREMENTS) or not name:
+            continue
+        if name.endswith((".txt", ".in")) or "requirements" in name:
+            out.append(node.value.strip())
+    return list(dict.fromkeys(out))
+
+
 def declarations(path: str, text: str) -> Declared:
     """What a packaging file (pyproject.toml, setup.cfg, setup.py, Pipfile) declares, by role.
 
@@ -245,9 +279,25 @@ def declarations(path: str, text: str) -> Declared:
     return Declared()
 
 
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_INCLUDE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+|(?<=-r)|(?<=-c))(?!-)(\S.*)$")
+
+
 def requirement_lines(text: str) -> list[str]:
-    """A requirements file's lines, comments and blanks left out (options such as ``-r`` kept)."""
-    return [line.split(" #")[0].strip() for line in _lines(text)]
+    """A requirements file's lines as pip reads them: backslash continuations joined, comments
+    and blanks left out (options such as ``-r`` kept)."""
+    logical: list[str] = []
+    pending = ""
+    for raw in text.splitlines():
+        if raw.endswith("\\") and not _COMMENT.search(raw[:-1]):
+            pending += raw[:-1]
+            continue
+        logical.append(pending + raw)
+        pending = ""
+    if pending:
+        logical.append(pending)
+    out = [_COMMENT.sub("", line).strip() for line in logical]
+    return [line for line in out if line]
 
 
 def dependency_specs(path: str, text: str) -> list[str]:
@@ -262,10 +312,7 @@ def included_files(path: str, specs: list[str]) -> list[str]:
     """Files a requirements file pulls in with ``-r FILE`` / ``-c FILE`` (repository paths)."""
     out = []
     for spec in specs:
-        for flag in ("-r", "--requirement", "-c", "--constraint"):
-            if spec.startswith(flag + " ") or spec.startswith(flag + "="):
-                target = spec[len(flag) + 1:].strip()
-                out.append(posixpath.normpath(posixpath.join(posixpath.dirname(path), target)))
-            elif flag in ("-r", "-c") and spec.startswith(flag) and len(spec) > 2 and spec[2] != "-":
-                out.append(posixpath.normpath(posixpath.join(posixpath.dirname(path), spec[2:].strip())))
+        if match := _INCLUDE.match(spec):
+            target = match.group(1).strip()
+            out.append(posixpath.normpath(posixpath.join(posixpath.dirname(path), target)))
     return out

@@ -54,9 +54,9 @@ def test_requirements_includes() -> None:
 
 @pytest.mark.parametrize(("path", "development"), [
     ("requirements/docs.txt", True), ("requirements/typechecks.txt", True), ("requirements-mypy.txt", True),
-    ("dev-requirements.txt", True), ("docs/requirements.txt", True), ("requirements/packaging.txt", True),
+    ("dev-requirements.txt", True), ("docs/requirements.txt", True), ("requirements/packaging.txt", False),
     ("requirements_test.txt", True), ("requirements.txt", False), ("requirements/base.txt", False),
-    ("requirements/prod.txt", False), ("src/app/requirements.txt", False), ("requirements-aws.txt", False),
+    ("requirements/prod.txt", False), ("requirements/format.txt", False), ("src/app/requirements.txt", False), ("requirements-aws.txt", False),
 ])
 def test_requirement_files_for_developers_are_told_by_name(path: str, development: bool) -> None:
     assert development_path(path) is development
@@ -102,3 +102,36 @@ def test_a_folder_that_is_not_a_repository_is_read_too(tmp_path: Path) -> None:
         (tmp_path / rel).write_text(text)
     tree = classify_checkout(tmp_path)
     assert sorted(tree.runtime) == ["attrs", "gunicorn"] and sorted(tree.development) == ["pytest", "ruff"]
+
+
+@pytest.mark.parametrize("text", [
+    "--requirement\trequirements-dev.txt\n", "--requirement = requirements-dev.txt\n", "-r \\\nrequirements-dev.txt\n",
+    "-r\trequirements-dev.txt  # the dev pins\n", "-rrequirements-dev.txt\n",
+])
+def test_includes_are_read_as_pip_reads_them(text: str) -> None:
+    files = {"requirements.txt": text, "requirements-dev.txt": "evilpkg\n"}
+    tree = classify(sorted(files), files.get)
+    assert list(tree.runtime) == ["evilpkg"] and tree.roles["requirements-dev.txt"] == "runtime"
+
+
+def test_a_file_a_computed_setup_py_reads_is_runtime() -> None:
+    files = {"setup.py": "from setuptools import setup\nsetup(name='x', long_description=open('README.txt').read(),\n"
+                         "      install_requires=open('deps.txt').read().split(),\n"
+                         "      extras_require={'dev': open('requirements-dev.txt').read().split()})\n",
+             "deps.txt": "evilpkg\n", "requirements-dev.txt": "pytest\n", "README.txt": "hello world\n"}
+    tree = classify(sorted(files), files.get)
+    assert sorted(tree.runtime) == ["evilpkg", "pytest"], "fail closed: every requirement list it names"
+    assert "README.txt" not in tree.roles and "setup.py" in tree.unreadable
+
+
+def test_setup_cfg_dashed_keys_flit_metadata_and_user_facing_extras() -> None:
+    cfg = "[options]\ninstall-requires = evilpkg\ntests-require = pytest\n"
+    assert (declarations("setup.cfg", cfg).runtime, declarations("setup.cfg", cfg).development) == (["evilpkg"], ["pytest"])
+    flit = ('[tool.flit.metadata]\nmodule = "x"\nrequires = ["attrs"]\n'
+            '[tool.flit.metadata.requires-extra]\ntest = ["pytest"]\ncli = ["click"]\n')
+    assert (declarations("pyproject.toml", flit).runtime, declarations("pyproject.toml", flit).development) == (
+        ["attrs", "click"], ["pytest"])
+    extras = "".join(f'{name} = ["pkg-{name}"]\n' for name in ("format", "check", "types", "tools", "build",
+                                                               "release", "style", "test", "docs", "lint"))
+    found = declarations("pyproject.toml", f"[project]\nname = 'x'\n[project.optional-dependencies]\n{extras}")
+    assert found.development == ["pkg-test", "pkg-docs", "pkg-lint"] and len(found.runtime) == 7
