@@ -160,3 +160,22 @@ def test_init_allowlist_and_the_gate_classify_alike(repo_factory: Any, tmp_path:
     _, gates, dep = outcome(repo, tmp_path, {"requirements/typing.txt": "typing-extensions\nrich\n"},
                             "runtime-via-include", *seed_args)
     assert gates["dependencies"] == "block" and "new package 'rich'" in dep["message"]
+
+
+def test_includes_are_followed_as_pip_follows_them(repo_factory: Any, tmp_path: Path) -> None:
+    repo = repo_factory({**FILES, "requirements-dev.txt": "pytest\n"})
+    for branch, include in (("tab", "--requirement\trequirements-dev.txt\n"), ("continued", "-r \\\nrequirements-dev.txt\n")):
+        code, gates, dep = outcome(repo, tmp_path, {"requirements.txt": f"attrs\n{include}",
+                                                    "requirements-dev.txt": "pytest\nevilpkg\n"}, branch)
+        assert (code, gates) == (1, {"dependencies": "block"}), (branch, dep)
+        assert "evilpkg" in dep["message"] and "requirements-dev-txt" not in dep["message"], dep
+
+
+def test_a_file_a_computed_setup_py_reads_is_held_to_the_allowlist(repo_factory: Any, tmp_path: Path) -> None:
+    computed = ("from setuptools import setup\n\n"
+                "setup(name='shop', long_description=open('README.txt').read(),\n"
+                "      install_requires=open('deps.txt').read().split())\n")
+    repo = repo_factory({**FILES, "setup.py": computed, "deps.txt": "attrs\n", "README.txt": "Shop.\n"})
+    code, gates, dep = outcome(repo, tmp_path, {"deps.txt": "attrs\nevilpkg\n"}, "setup-reads")
+    assert (code, gates) == (1, {"dependencies": "block"}) and "'evilpkg'" in dep["message"], dep
+    assert outcome(repo, tmp_path, {"README.txt": "Shop.\nrequests\n"}, "readme")[:2] == (0, {})
