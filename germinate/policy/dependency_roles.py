@@ -39,6 +39,7 @@ Reader = Callable[[str], "str | None"]
 RUNTIME, DEVELOPMENT = "runtime", "development"
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _NOT_SOURCE = {"node_modules", "venv", "env", "site-packages", "__pycache__", "build", "dist"}
+_SELF = re.compile(r"^(?:(?:-e|--editable)(?:\s*=\s*|\s+))?([^\s\[;]+)\s*\[([^\]]*)\]")
 _NOT_A_NAME = ("-", "git+", "hg+", "svn+", "bzr+", "http:", "https:", "file:", ".", "/")
 
 
@@ -82,18 +83,31 @@ def _inside(path: str) -> bool:
     return not path.startswith(("../", "/")) and path != ".."
 
 
+@dataclass
+class _DevExtras:
+    """The project's own names and its development extras: installed for users when a runtime
+    source asks for them (``.[test]`` in requirements.txt, ``all = ["project[test]"]``)."""
+
+    names: set[str] = field(default_factory=lambda: {".", "./"})
+    specs: dict[str, list[str]] = field(default_factory=dict)  # normalised extra -> its packages
+    files: dict[str, list[str]] = field(default_factory=dict)  # normalised extra -> repository paths
+    runtime: list[str] = field(default_factory=list)  # runtime specs the packaging metadata declares
+
+
 def classify(paths: Iterable[str], read: Reader) -> TreeDependencies:
     """Read the dependency files among ``paths`` (and what they include) with ``read``."""
     out = TreeDependencies()
     roles: dict[str, str] = {}
     named: dict[str, str] = {}  # what packaging metadata says a requirement file is for
+    extras = _DevExtras()
     for path in paths:
         if posixpath.basename(path) in PACKAGING_FILES:
-            _read_packaging(out, named, path, read)
+            _read_packaging(out, named, path, read, extras)
         elif is_dependency_file(path):
             roles[path] = DEVELOPMENT if development_path(path) else RUNTIME
     roles.update(named)
     _follow_includes(out, roles, read)
+    _self_installs(out, roles, read, extras)
     for path, role in sorted(roles.items()):
         for spec in out.specs.get(path, []):
             name = package_name(spec)
@@ -105,7 +119,36 @@ def classify(paths: Iterable[str], read: Reader) -> TreeDependencies:
     return out
 
 
-def _read_packaging(out: TreeDependencies, named: dict[str, str], path: str, read: Reader) -> None:
+def _self_installs(out: TreeDependencies, roles: dict[str, str], read: Reader, extras: _DevExtras) -> None:
+    """A development extra a runtime source installs (``.[test]``, ``-e .[test]``, ``project[test]``)
+    is runtime: its packages and requirement files reach every user who installs that source."""
+    done: set[str] = set()
+    while True:
+        specs = extras.runtime + [s for path, role in roles.items() if role == RUNTIME for s in out.specs.get(path, [])]
+        wanted = {extra for spec in specs for extra in _own_extras(spec, extras.names)} - done
+        wanted &= set(extras.specs) | set(extras.files)
+        if not wanted:
+            return
+        for extra in sorted(wanted):
+            done.add(extra)
+            for spec in extras.specs.get(extra, []):
+                extras.runtime.append(spec)
+                if name := package_name(spec):
+                    out.runtime.setdefault(name, f"{spec} (extra '{extra}', installed by a runtime file)")
+            for path in extras.files.get(extra, []):
+                roles[path] = RUNTIME
+        _follow_includes(out, roles, read)
+
+
+def _own_extras(spec: str, names: set[str]) -> list[str]:
+    match = _SELF.match(spec)
+    if not match or (match.group(1) not in (".", "./") and normalise_name(match.group(1)) not in names):
+        return []
+    return [normalise_name(e) for e in match.group(2).split(",") if e.strip()]
+
+
+def _read_packaging(out: TreeDependencies, named: dict[str, str], path: str, read: Reader,
+                    extras: _DevExtras) -> None:
     try:
         found = declarations(path, read(path) or "")
     except Unreadable as exc:
@@ -115,6 +158,13 @@ def _read_packaging(out: TreeDependencies, named: dict[str, str], path: str, rea
                 named[posixpath.normpath(posixpath.join(posixpath.dirname(path), ref))] = RUNTIME
         return
     out.specs[path] = found.runtime + found.development
+    extras.names |= {normalise_name(n) for n in found.names}
+    extras.runtime += found.runtime
+    for extra, specs in found.dev_extras.items():
+        extras.specs.setdefault(normalise_name(extra), []).extend(specs)
+    for extra, refs in found.dev_extra_files.items():
+        extras.files.setdefault(normalise_name(extra), []).extend(
+            posixpath.normpath(posixpath.join(posixpath.dirname(path), ref)) for ref in refs)
     for spec in found.runtime:
         if name := package_name(spec):
             out.runtime.setdefault(name, f"{spec} ({path})")

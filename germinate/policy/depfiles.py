@@ -56,13 +56,24 @@ class Declared:
     development: list[str] = field(default_factory=list)
     runtime_files: list[str] = field(default_factory=list)  # relative to the declaring file's folder
     development_files: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # the project's own distribution name(s)
+    dev_extras: dict[str, list[str]] = field(default_factory=dict)  # extra -> its packages, for self-installs
+    dev_extra_files: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, extra: str, specs: list[str]) -> None:
         """An extra's (or optional group's) packages: development when its name says so."""
+        if development_name(extra):
+            self.dev_extras.setdefault(extra, []).extend(specs)
         (self.development if development_name(extra) else self.runtime).extend(specs)
 
     def add_files(self, extra: str, files: list[str]) -> None:
+        if development_name(extra):
+            self.dev_extra_files.setdefault(extra, []).extend(files)
         (self.development_files if development_name(extra) else self.runtime_files).extend(files)
+
+    def name(self, value: Any) -> None:
+        if isinstance(value, str) and value.strip():
+            self.names.append(value.strip())
 
 
 def development_name(name: str) -> bool:
@@ -100,12 +111,16 @@ def _pyproject(text: str) -> Declared:
         return Declared()
     out = Declared()
     project: dict[str, Any] = data.get("project", {})
+    tool = data.get("tool", {})
+    for value in (project.get("name"), tool.get("poetry", {}).get("name"),
+                  tool.get("flit", {}).get("metadata", {}).get("dist-name"),
+                  tool.get("flit", {}).get("metadata", {}).get("module")):
+        out.name(value)
     out.runtime += _strs(project.get("dependencies"))
     for extra, group in project.get("optional-dependencies", {}).items():
         out.add(extra, _strs(group))
     for group in data.get("dependency-groups", {}).values():  # never installed for a user
         out.development += _strs(group)
-    tool = data.get("tool", {})
     poetry = tool.get("poetry", {})
     out.runtime += _table_specs(poetry.get("dependencies"))
     out.development += _table_specs(poetry.get("dev-dependencies"))
@@ -161,6 +176,7 @@ def _setup_cfg(text: str) -> Declared:
     except configparser.Error:
         return Declared()
     out = Declared()
+    out.name(parser.get("metadata", "name", fallback=None))
     install = parser.get("options", "install_requires", fallback="")
     if install.strip().startswith("file:"):  # setuptools reads the list from requirement files
         out.runtime_files += install.strip()[5:].replace(",", " ").split()
@@ -218,6 +234,8 @@ def _setup_py(text: str) -> Declared:
         if getattr(func, "id", getattr(func, "attr", None)) != "setup":
             continue
         for kw in call.keywords:
+            if kw.arg == "name" and isinstance(kw.value, ast.Constant):
+                out.name(kw.value.value)
             if kw.arg is None:
                 raise Unreadable("setup.py: setup(**...) passes keywords that cannot be read without running it")
             if kw.arg == "extras_require":

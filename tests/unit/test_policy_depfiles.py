@@ -135,3 +135,20 @@ def test_setup_cfg_dashed_keys_flit_metadata_and_user_facing_extras() -> None:
                                                                "release", "style", "test", "docs", "lint"))
     found = declarations("pyproject.toml", f"[project]\nname = 'x'\n[project.optional-dependencies]\n{extras}")
     assert found.development == ["pkg-test", "pkg-docs", "pkg-lint"] and len(found.runtime) == 7
+
+
+PYPROJECT = ('[project]\nname = "tiny"\ndynamic = ["optional-dependencies"]\n[project.optional-dependencies]\n'
+             'test = ["evilpkg"]\ndocs = ["sphinx"]\n')
+
+
+@pytest.mark.parametrize(("pyproject", "requirements"), [
+    (PYPROJECT, ".[test]\n"), (PYPROJECT, "-e .[cli,test]\n"), (PYPROJECT, "Tiny[test]>=1\n"),
+    (PYPROJECT + 'all = ["tiny[test]"]\n', "attrs\n"),
+])
+def test_a_dev_extra_a_runtime_source_installs_is_runtime(pyproject: str, requirements: str) -> None:
+    files = {"pyproject.toml": pyproject, "requirements.txt": requirements}
+    tree = classify(sorted(files), files.get)
+    assert "evilpkg" in tree.runtime and "sphinx" not in tree.runtime
+    setup_cfg = {"setup.cfg": "[metadata]\nname = tiny\n[options.extras_require]\ntests = file: requirements/tests.txt\n",
+                 "requirements/tests.txt": "hypothesis\n", "requirements.txt": "tiny[tests]\n"}
+    assert "hypothesis" in classify(sorted(setup_cfg), setup_cfg.get).runtime
