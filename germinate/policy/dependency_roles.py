@@ -6,12 +6,14 @@ requirement files that metadata reads (setuptools/hatch dynamic dependencies, ``
 setup.cfg), and every requirement file whose name does not say it is for developers (a top-level
 ``requirements.txt``, ``requirements/base.txt``, ``requirements/prod.txt``...).
 
-**Development**: requirement files named for tests, docs, dev, typing, lint, CI, packaging...
-(``requirements/docs.txt``, ``requirements-dev.txt``, ``docs/requirements.txt``), extras named
-for them, ``tests_require``, dependency groups.
+**Development**: requirement files named for tests, docs, dev, typing, lint, CI, coverage...
+(``requirements/docs.txt``, ``requirements-dev.txt``, ``docs/requirements.txt``), extras with one
+of those unambiguous names, ``tests_require``, dependency groups.
 
 There is no hole: a file a runtime file includes (``-r`` / ``-c``) is runtime whatever its name,
-and a package counts as runtime as soon as any runtime source declares it.
+so is a developer extra a runtime source installs (``.[test]``, ``project[test]``), and every
+requirement list a ``setup.py`` with computed lists names; a package counts as runtime as soon as
+any runtime source declares it.
 """
 
 from __future__ import annotations
