@@ -62,6 +62,16 @@ def text_tail(text: str, lines: int = 40, chars: int = 4000) -> str:
     return "\n".join(text.splitlines()[-lines:])[-chars:]
 
 
+def error_line(text: str, chars: int = 240) -> str:
+    """The line of a tool's output that says what went wrong: the last one naming an error (pip's
+    ``ERROR: ...``, a ``...Error: ...``), else the last non-empty line; '' when there is none."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith(("ERROR", "error:", "fatal:")) or "Error:" in line or "No such file" in line:
+            return line[:chars]
+    return lines[-1][:chars] if lines else ""
+
+
 def log_tail(log: Path, lines: int = 40, chars: int = 4000) -> str:
     """The tail of a log file (empty if there is none)."""
     if not log.exists():

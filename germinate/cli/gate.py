@@ -84,6 +84,18 @@ def run(args: argparse.Namespace) -> int:
     return int(report["exit_code"])
 
 
+def _refuse_untestable_base(evaluation: Any, base_snapshot: Any, base_sha: str) -> None:
+    """Exit 3, not "blocked", when the target's environment cannot be built at the base either: the
+    seed's setup is broken, and a verdict on the change would blame it for that."""
+    from germinate.metrics.execution import ENV_PROBLEM
+
+    head, base = evaluation.tests, base_snapshot.tests
+    if head.status == base.status == "error" and head.reason.startswith(ENV_PROBLEM) \
+            and base.reason.startswith(ENV_PROBLEM):
+        raise ConfigError(f"the tests cannot run at the base {base_sha[:12]} either, so this change cannot be "
+                          f"judged: {base.reason.removeprefix(ENV_PROBLEM)}")
+
+
 def _warn_uncommitted(args: argparse.Namespace) -> None:
     """The gate judges commits: say so when the working tree holds edits it did not see."""
     from germinate.workspace import is_dirty, repo_root
@@ -230,6 +242,7 @@ def _evaluate(repo: Path, loaded: Any, base_sha: str, head_commit: str, worktree
                         clean_checkout(repo, head_commit, name=f"gate-head-{uuid.uuid4().hex[:10]}"))
                 evaluation, base_snapshot = measure(repo, loaded, base_sha, changes, worktree)
                 base_cached = base_snapshot.taken_at < tests_start_wall
+                _refuse_untestable_base(evaluation, base_snapshot, base_sha)
                 timings["tests_s"] = round(time.perf_counter() - tests_start, 3)
             gates_start = time.perf_counter()
             dynamic = run_dynamic_gates(loaded.seed, changes, evaluation=evaluation, base_snapshot=base_snapshot)

@@ -111,7 +111,7 @@ def _land(repo: Path, loaded: Any, store: Any, forge: Any, args: argparse.Namesp
         print(f"not landed: a person's approval{who} is needed for {head[:12]}. "
               f"Fix: germinate land {change.id} --approve [--by NAME]")
         return EXIT_APPROVAL
-    return _merge(repo, loaded, store, forge, change, cycle, base, head, results)
+    return _merge(repo, loaded, store, forge, change, cycle, base, head, results, report)
 
 
 def _find(store: Any, forge: Any, wanted: str) -> tuple[Any, Any]:
@@ -166,7 +166,7 @@ def _table(report: dict[str, Any], results: list[Any]) -> str:
 
 
 def _merge(repo: Path, loaded: Any, store: Any, forge: Any, change: Any, cycle: Any, base: str, head: str,
-           results: list[Any]) -> int:
+           results: list[Any], report: dict[str, Any]) -> int:
     """Commit the growth log entry on the branch and land it through the write gate."""
     from germinate.cycle.log import commit_growth_records
     from germinate.cycle.records import record_decision, set_cycle_outcome
@@ -176,12 +176,15 @@ def _merge(repo: Path, loaded: Any, store: Any, forge: Any, change: Any, cycle: 
     seed = loaded.seed
     worktree, made = _branch_worktree(repo, change.branch, head)
     try:
-        plan = Plan(ticket=Ticket(id=cycle.ticket_id or f"cr-{change.id}", title=change.title))
+        ticket_id = cycle.ticket_id or f"cr-{change.id}"
+        plan = Plan(ticket=Ticket(id=ticket_id, title=change.title.removeprefix(f"{ticket_id}: ")))
         decision = Decision(cycle_id=cycle.id, ticket_id=plan.ticket.id, outcome="merged", gates=results,
                             reason=f"every blocking gate passed again at {head[:12]}; landed by a person "
                                    f"(germinate land {change.id})", base_sha=base, head_sha=head,
                             branch=change.branch)
-        landed_head = commit_growth_records(worktree, seed, decision, plan, before=None, evaluation=None)
+        tests = report.get("tests") or {}  # this command's own gate run measured both sides
+        landed_head = commit_growth_records(worktree, seed, decision, plan, before=None, evaluation=None,
+                                            coverage=(tests.get("base_coverage"), tests.get("coverage")))
         decision = decision.model_copy(update={"head_sha": landed_head})
         record_decision(store, decision)
         gate = WriteGate(store, seed.project.name, forge, seed)

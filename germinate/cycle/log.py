@@ -28,12 +28,15 @@ CAPS_HEADER = "# Capabilities\n\nWritten by Germinate after each landed change; 
 
 def growth_entry(
     decision: Decision, plan: Plan, *, before: Snapshot | None, evaluation: Evaluation | None,
-    when: datetime | None = None,
+    when: datetime | None = None, coverage: tuple[float | None, float | None] | None = None,
 ) -> str:
-    """The markdown entry for one landed change."""
+    """The markdown entry for one landed change (``coverage``: base and head totals measured
+    elsewhere, e.g. by ``germinate land``'s own gate run, when there is no snapshot or evaluation)."""
     when = when or datetime.now(UTC)
     cov_before = before.coverage.total if before else None
     cov_after = evaluation.coverage.total if evaluation else None
+    if coverage is not None:
+        cov_before, cov_after = coverage
     gates = ", ".join(f"{g.name} {'ok' if g.passed else g.severity}" for g in decision.gates) or "none"
     lines = [
         f"## {when:%Y-%m-%d %H:%M} UTC · {plan.ticket.id}: {plan.ticket.title}",
@@ -115,6 +118,7 @@ def landed_tickets(growth_log: str) -> list[str]:
 def commit_growth_records(
     worktree: Path, seed: Seed, decision: Decision, plan: Plan, *,
     before: Snapshot | None, evaluation: Evaluation | None,
+    coverage: tuple[float | None, float | None] | None = None,
 ) -> str:
     """Write the growth-log entry and the capabilities doc in ``worktree`` and commit them.
 
@@ -125,7 +129,8 @@ def commit_growth_records(
     existing = log_path.read_text(encoding="utf-8") if log_path.exists() else ""
     if plan.ticket.id in landed_tickets(existing) and f"`{decision.cycle_id}`" in existing:
         return head_sha(worktree)
-    log_text = prepend_entry(existing, growth_entry(decision, plan, before=before, evaluation=evaluation))
+    log_text = prepend_entry(existing, growth_entry(decision, plan, before=before, evaluation=evaluation,
+                                                           coverage=coverage))
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text(log_text, encoding="utf-8")
     caps_path = worktree / seed.reporting.capabilities

@@ -33,7 +33,7 @@ from germinate.environments.allowlist import allowed_env, install_names
 from germinate.environments.generated import build_variables
 from germinate.environments.tree import export_commit
 from germinate.home import project_dir, state_lock
-from germinate.process import execute, log_tail
+from germinate.process import error_line, execute, log_tail
 from germinate.seed import Seed
 
 if TYPE_CHECKING:
@@ -182,8 +182,9 @@ def build_environment(venv: Path, worktree: Path, setup_command: str, key: str =
         for what, cmd in steps:
             code, output = _run(cmd, sandbox, copy=copy, target=target, env=env, log=log)
             if code != 0:
-                reason = f"could not {what} (exit {code}). Fix: make it work by hand in a fresh venv, " \
-                         "or set execution.setup_command in seed.yaml"
+                said = error_line(output)
+                reason = f"could not {what} (exit {code}{': ' + said if said else ''}). Fix: make it work by " \
+                         "hand in a fresh venv, or set execution.setup_command in seed.yaml"
                 return TargetEnv(venv=venv, key=key, ok=False, reason=reason, log_tail=output, built=True)
     (venv / READY_FILE).write_text(json.dumps({
         "key": key, "setup_command": setup_command, "python": sys.version.split()[0],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,11 @@ def test_a_proposed_change_lands_with_approval_and_only_then_is_logged(
     assert landed.returncode == 0, landed.stdout + landed.stderr
     assert "pass     tests_pass" in landed.stdout and "landed change request 1" in landed.stdout
     assert git(repo, "show", "main:tests/test_units.py") == TEST_UNITS.strip()
-    assert "epic-units-tests" in git(repo, "show", "main:AUTOGEN_LOG.md")
+    log = git(repo, "show", "main:AUTOGEN_LOG.md")
+    heading = next(line for line in log.splitlines() if line.startswith("## "))
+    assert heading.count("epic-units-tests") == 1, heading  # the ticket id once, not "id: id: title"
+    coverage = next(line for line in log.splitlines() if line.startswith("- coverage:"))
+    assert "n/a" not in coverage and re.search(r"\d+(\.\d+)?% -> \d+(\.\d+)?%", coverage), coverage  # land's own run
     assert git(repo, "status", "--porcelain") == ""  # the user's clean checkout moved with main
 
     again = germinate(user, "land", "1", "--repo", str(repo), env=env)
