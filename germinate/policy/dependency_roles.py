@@ -6,7 +6,7 @@ requirement files that metadata reads (setuptools/hatch dynamic dependencies, ``
 setup.cfg), and every requirement file whose name does not say it is for developers (a top-level
 ``requirements.txt``, ``requirements/base.txt``, ``requirements/prod.txt``...).
 
-**Development**: requirement files named for tests, docs, dev, typing, lint, CI, coverage...
+**Development**: requirement files named for tests, docs, dev, typing, lint, CI, build tooling...
 (``requirements/docs.txt``, ``requirements-dev.txt``, ``docs/requirements.txt``), extras with one
 of those unambiguous names, ``tests_require``, dependency groups.
 
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from germinate.policy.depfiles import (
+    DEVELOPMENT_FILE_WORDS,
     PACKAGING_FILES,
     Unreadable,
     declarations,
@@ -78,7 +79,7 @@ def development_path(path: str) -> bool:
     ``requirements-dev.txt``, ``tests/requirements.txt``..."""
     parts = path.split("/")
     stem = parts[-1].rsplit(".", 1)[0]
-    return any(development_name(part) for part in [*parts[:-1], stem])
+    return any(development_name(part, DEVELOPMENT_FILE_WORDS) for part in [*parts[:-1], stem])
 
 
 def _inside(path: str) -> bool:

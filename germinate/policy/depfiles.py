@@ -35,6 +35,9 @@ DEVELOPMENT_WORDS = frozenset({
     "typing", "typecheck", "typechecks", "mypy", "pyright", "lint", "linting", "linters", "flake8", "ruff", "ci", "tox",
     "nox", "bench", "benchmark", "benchmarks", "coverage", "cov", "precommit",
 })
+# A requirement *file* is only installed when someone names it (a runtime file including it is
+# runtime whatever its name), so its name may also say build or release tooling.
+DEVELOPMENT_FILE_WORDS = DEVELOPMENT_WORDS | {"build", "packaging", "release", "publish", "style", "tools", "tooling"}
 
 
 class Unreadable(ValueError):
@@ -76,10 +79,10 @@ class Declared:
             self.names.append(value.strip())
 
 
-def development_name(name: str) -> bool:
+def development_name(name: str, words: frozenset[str] = DEVELOPMENT_WORDS) -> bool:
     """True for a name meant for developers: ``tests``, ``docs``, ``dev``, ``typing``, ``lint``..."""
     lowered = name.lower()
-    return bool(set(re.split(r"[^a-z0-9]+", lowered)) & DEVELOPMENT_WORDS) or "pre-commit" in lowered
+    return bool(set(re.split(r"[^a-z0-9]+", lowered)) & words) or "pre-commit" in lowered
 
 
 def _strs(value: Any) -> list[str]:

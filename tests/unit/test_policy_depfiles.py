@@ -54,9 +54,9 @@ def test_requirements_includes() -> None:
 
 @pytest.mark.parametrize(("path", "development"), [
     ("requirements/docs.txt", True), ("requirements/typechecks.txt", True), ("requirements-mypy.txt", True),
-    ("dev-requirements.txt", True), ("docs/requirements.txt", True), ("requirements/packaging.txt", False),
+    ("dev-requirements.txt", True), ("docs/requirements.txt", True), ("requirements/packaging.txt", True),
     ("requirements_test.txt", True), ("requirements.txt", False), ("requirements/base.txt", False),
-    ("requirements/prod.txt", False), ("requirements/format.txt", False), ("src/app/requirements.txt", False), ("requirements-aws.txt", False),
+    ("requirements/prod.txt", False), ("requirements/build.txt", True), ("requirements/format.txt", False), ("src/app/requirements.txt", False), ("requirements-aws.txt", False),
 ])
 def test_requirement_files_for_developers_are_told_by_name(path: str, development: bool) -> None:
     assert development_path(path) is development
