@@ -11,7 +11,10 @@ setuptools-scm defaults: a tag, else the next version's ``.devN+g<hash>``), neve
 project's code, and
 
 - writes each configured version file into the copy (``materialise``), only where the commit
-  has no file of that name, only inside the copy (no ``..``, no symlinked folder on the way);
+  has no file of that name, only inside the copy (no ``..``, no symlinked folder on the way),
+  never a file the seed's setup or test command names or one named like a requirements file;
+  a ``.py`` file only when it binds names to values (checked as the UTF-8 bytes written, no
+  coding line but UTF-8's), a ``.txt`` file only when it says the version and nothing else;
 - hands the build the same version as ``SETUPTOOLS_SCM_PRETEND_VERSION`` (``build_variables``),
   so the installed metadata and the file agree.
 
@@ -28,6 +31,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+import yaml
 
 PRETEND_VARIABLE = "SETUPTOOLS_SCM_PRETEND_VERSION"
 GIT_TIMEOUT_S = 60.0
@@ -282,15 +287,33 @@ def _safe_target(tree: Path, relative: str) -> Path | None:
     return None if target.exists() or target.is_symlink() else target
 
 
+def seed_commands(tree: Path) -> str:
+    """The setup and test commands of the copy's ``seed.yaml`` ('' when it has none): a file they name is
+    an input the project's commands read (``-r requirements-dev.txt``), never a version file to write."""
+    path = tree / "seed.yaml"
+    if not path.is_file() or path.is_symlink():
+        return ""
+    try:
+        seed = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return ""  # validate reports a broken seed with its own words
+    execution = seed.get("execution") if isinstance(seed, dict) else None
+    if not isinstance(execution, dict):
+        return ""
+    return " ".join(str(execution.get(key) or "") for key in ("setup_command", "test_command"))
+
+
 def materialise(repo: Path, sha: str, tree: Path) -> list[str]:
     """Write the commit's missing generated version files into ``tree`` (its copy); the paths written."""
     settings = scm_settings(tree)
     if settings is None or not settings.files:
         return []
     version = scm_version(repo, sha, settings)
+    commands = seed_commands(tree)
     written = []
     for file in settings.files:
-        target = _safe_target(tree, file.path)
+        named = file.path in commands or PurePosixPath(file.path).name in commands
+        target = None if named else _safe_target(tree, file.path)
         text = render(file, version) if target else None
         if target is None or text is None:
             continue

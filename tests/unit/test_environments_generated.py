@@ -168,3 +168,14 @@ def test_a_txt_version_file_holds_the_version_and_never_replaces_a_requirements_
     copy = export_commit(other, "HEAD", tmp_path / "copy2")
     assert not (copy / "constraints.txt").exists()
     assert (copy / "VERSION.txt").read_text() == "2.1\n"
+
+
+def test_a_version_file_the_seed_commands_name_is_never_written(tmp_path: Path) -> None:
+    seed = "execution:\n  setup_command: python -m pip install -e . -r deps/dev.txt\n  test_command: pytest -q\n"
+    pyproject = ('[build-system]\nrequires = ["setuptools-scm"]\n[tool.setuptools_scm]\n'
+                 'version_file = "deps/dev.txt"\nwrite_to = "VERSION.txt"\n')
+    repo = make_repo(tmp_path / "repo", {"pyproject.toml": pyproject, "seed.yaml": seed, "deps/x": ""})
+    git(repo, "tag", "1.0")
+    copy = export_commit(repo, "HEAD", tmp_path / "copy")
+    assert not (copy / "deps/dev.txt").exists()
+    assert (copy / "VERSION.txt").read_text() == "1.0\n"
