@@ -39,6 +39,46 @@ def is_test_module(path: str) -> bool:
     return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
+def head_testpaths(ctx: GateContext) -> list[str]:
+    """The folders pytest collects from at the head (``testpaths`` of the first configuration file
+    pytest would use: pytest.ini, pyproject.toml, tox.ini, setup.cfg); [] when unset (everywhere)."""
+    import configparser
+    import tomllib
+
+    for name, section in (("pytest.ini", "pytest"), ("pyproject.toml", ""), ("tox.ini", "pytest"),
+                          ("setup.cfg", "tool:pytest")):
+        text = ctx.text("head", name)
+        if text is None:
+            continue
+        paths: object = None
+        if name == "pyproject.toml":
+            try:
+                options = tomllib.loads(text).get("tool", {}).get("pytest", {}).get("ini_options")
+            except tomllib.TOMLDecodeError:
+                continue
+            if options is None:
+                continue
+            paths = options.get("testpaths")
+        else:
+            parser = configparser.ConfigParser(interpolation=None)
+            try:
+                parser.read_string(text)
+            except configparser.Error:
+                continue
+            if not parser.has_section(section):
+                continue
+            paths = parser.get(section, "testpaths", fallback="").split()
+        items = paths.split() if isinstance(paths, str) else paths if isinstance(paths, list) else []
+        return [p.strip("/") for p in items if isinstance(p, str) and p.strip("/") not in ("", ".")]
+    return []
+
+
+def collected_module(path: str, testpaths: list[str]) -> bool:
+    """Whether pytest, run from the root, collects ``path`` as a test module."""
+    return is_test_module(path) and (not testpaths or any(
+        path == p or path.startswith(p + "/") for p in testpaths))
+
+
 def test_functions(tree: ast.Module) -> dict[str, FunctionNode]:
     """Collected tests by qualified name (see ``germinate.policy.collection``)."""
     return {name: test.node for name, test in collected_tests(tree).items()}
@@ -77,11 +117,12 @@ def _pairs(ctx: GateContext) -> list[tuple[FileChange, str]]:
 def check_tests_kept(ctx: GateContext) -> GateResult:
     block = []
     moved = MovedTests(ctx)
+    testpaths = head_testpaths(ctx)
     for change, base_path in _pairs(ctx):
         base_tree = ctx.tree("base", base_path)
         base_tests = collected_tests(base_tree) if base_tree else {}
         held = sum(t.items for t in base_tests.values())
-        if change.status == "deleted" or not is_test_module(change.path):
+        if change.status == "deleted" or (change.path != base_path and not collected_module(change.path, testpaths)):
             lost = sum(t.items for t in base_tests.values() if moved.take(t) is None)
             if lost and change.status == "deleted":
                 block.append(f"{base_path}: test module deleted ({lost} tests)")
@@ -130,9 +171,10 @@ class MovedTests:
 
     def __init__(self, ctx: GateContext) -> None:
         self._pool: dict[str, list[CollectedTest]] = {}
+        testpaths = head_testpaths(ctx)
         for change in ctx.changes.files:
-            if change.status == "deleted" or not is_test_module(change.path):
-                continue
+            if change.status == "deleted" or not collected_module(change.path, testpaths):
+                continue  # a test moved where pytest does not look is a test lost
             head_tree = ctx.tree("head", change.path)
             if head_tree is None:
                 continue

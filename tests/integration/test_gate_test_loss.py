@@ -211,3 +211,19 @@ def test_the_seed_can_hand_a_test_removal_to_a_person(repo_factory: Any, tmp_pat
         assert any("test ChunkedTests.test_even removed" in e for e in kept["evidence"])
     assert verdicts == {"needs_approval": (2, "needs_approval", False, "needs_approval"),
                         "allow": (0, "pass", False, "warn")}
+
+
+def test_a_test_moved_where_pytest_does_not_look_is_lost(repo_factory: Any, tmp_path: Path) -> None:
+    plain = "def test_plain():\n    assert chunked([1], 1) == [[1]]\n"
+    files = {**FILES, "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+             "lib_checks/__init__.py": ""}
+    repo = repo_factory(files)
+    moved_out = change(repo, {"tests/test_chunked.py": BASE_TESTS.replace(plain, ""),
+                              "lib_checks/test_plain.py": "from lib import chunked\n\n\n" + plain}, "moved-out")
+    code, report = gate_json(tmp_path / "user", repo, "--base", "main", "--head", moved_out, "--no-tests")
+    assert code == 1 and any("test test_plain removed or renamed away" in e
+                             for e in failed_gates(report)["tests_kept"]), report
+    moved_in = change(repo, {"tests/test_chunked.py": BASE_TESTS.replace(plain, ""),
+                             "tests/test_plain.py": "from lib import chunked\n\n\n" + plain}, "moved-in")
+    code, report = gate_json(tmp_path / "user2", repo, "--base", "main", "--head", moved_in, "--no-tests")
+    assert (code, failed_gates(report)) == (0, {})

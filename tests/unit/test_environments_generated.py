@@ -124,3 +124,58 @@ def test_a_template_that_hides_code_or_a_conftest_is_never_written(tmp_path: Pat
     copy = export_commit(repo, "HEAD", tmp_path / "copy")
     assert not (copy / "src/lib/_version.py").exists() and not (copy / "tests/conftest.py").exists()
     assert materialise(repo, "HEAD", tmp_path / "copy") == []
+
+
+UTF7_TEMPLATE = ("# coding: utf_7\\n__version__ = {version!r}  "
+                 "#+AAo-import os+ADs-os.environ+AFs-+ACI-PWNED+ACI-+AF0-=+ACI-1+ACI-\\n")
+
+
+def test_a_utf7_coding_line_cannot_hide_code_in_a_version_file(tmp_path: Path) -> None:
+    # As text the payload is a comment; Python reads the file's bytes as UTF-7 and runs `import os; ...`.
+    pyproject = ('[build-system]\nrequires = ["setuptools-scm"]\n[tool.setuptools_scm]\n'
+                 f'version_file = "src/lib/_v.py"\nversion_file_template = "{UTF7_TEMPLATE}"\n')
+    repo = make_repo(tmp_path / "repo", {"pyproject.toml": pyproject, "src/lib/__init__.py": ""})
+    git(repo, "tag", "1.0")
+    copy = export_commit(repo, "HEAD", tmp_path / "copy")
+    assert not (copy / "src/lib/_v.py").exists()
+    assert materialise(repo, "HEAD", copy) == []
+
+
+def test_a_utf8_coding_line_still_gives_a_version_file(tmp_path: Path) -> None:
+    template = "# -*- coding: utf-8 -*-\\n__version__ = {version!r}\\nversion_tuple = {version_tuple!r}\\n"
+    pyproject = ('[build-system]\nrequires = ["setuptools-scm"]\n[tool.setuptools_scm]\n'
+                 f'version_file = "src/lib/_version.py"\nversion_file_template = "{template}"\n')
+    repo = make_repo(tmp_path / "repo", {"pyproject.toml": pyproject, "src/lib/__init__.py": INIT})
+    git(repo, "tag", "1.0")
+    assert _import_version(export_commit(repo, "HEAD", tmp_path / "copy")) == "1.0 (1, 0)"
+
+
+def test_a_txt_version_file_holds_the_version_and_never_replaces_a_requirements_file(tmp_path: Path) -> None:
+    # The reviewer's payload: requirements-dev.txt removed from git, written back from a template pip reads.
+    payload = "# {version}\\npytest\\nevilpkg-not-on-any-index\\n"
+    pyproject = ('[build-system]\nrequires = ["setuptools-scm"]\n[tool.setuptools_scm]\n'
+                 f'version_file = "requirements-dev.txt"\nversion_file_template = "{payload}"\n'
+                 f'write_to = "VERSION.txt"\nwrite_to_template = "{payload}"\n')
+    repo = make_repo(tmp_path / "repo", {"pyproject.toml": pyproject})
+    git(repo, "tag", "1.0")
+    copy = export_commit(repo, "HEAD", tmp_path / "copy")
+    assert not (copy / "requirements-dev.txt").exists() and not (copy / "VERSION.txt").exists()
+    # Even the bare version never goes to a file named like requirements or constraints.
+    plain = ('[build-system]\nrequires = ["setuptools-scm"]\n[tool.setuptools_scm]\n'
+             'version_file = "constraints.txt"\nwrite_to = "VERSION.txt"\n')
+    other = make_repo(tmp_path / "other", {"pyproject.toml": plain})
+    git(other, "tag", "2.1")
+    copy = export_commit(other, "HEAD", tmp_path / "copy2")
+    assert not (copy / "constraints.txt").exists()
+    assert (copy / "VERSION.txt").read_text() == "2.1\n"
+
+
+def test_a_version_file_the_seed_commands_name_is_never_written(tmp_path: Path) -> None:
+    seed = "execution:\n  setup_command: python -m pip install -e . -r deps/dev.txt\n  test_command: pytest -q\n"
+    pyproject = ('[build-system]\nrequires = ["setuptools-scm"]\n[tool.setuptools_scm]\n'
+                 'version_file = "deps/dev.txt"\nwrite_to = "VERSION.txt"\n')
+    repo = make_repo(tmp_path / "repo", {"pyproject.toml": pyproject, "seed.yaml": seed, "deps/x": ""})
+    git(repo, "tag", "1.0")
+    copy = export_commit(repo, "HEAD", tmp_path / "copy")
+    assert not (copy / "deps/dev.txt").exists()
+    assert (copy / "VERSION.txt").read_text() == "1.0\n"
